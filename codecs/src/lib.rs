@@ -1,0 +1,1 @@
+//! quaver-codecs: placeholder until its issue lands; it sits on quaver-core in the crate graph.

@@ -1,0 +1,240 @@
+//! Streaming decode of every common format.
+//!
+//! [`Decoder`] opens an [`Input`], exposes [`AudioInfo`] and yields planar f32 chunks whose size
+//! is set by the codec's packets (a few thousand frames), so memory is bounded by one packet, not
+//! by the track. Gapless trimming is applied: MP3 LAME/Xing delay and padding (symphonia), AAC
+//! and ALAC priming from the MP4 edit list ([`mp4`]), Opus pre-skip and final granule ([`opus`]).
+
+mod info;
+mod mp4;
+mod opus;
+mod sniff;
+mod source;
+mod symph;
+
+pub use info::{AudioInfo, Tags};
+pub use source::{Input, ReadSeek};
+
+use crate::buffer::AudioBuffer;
+use crate::error::{Error, Result};
+use crate::limits::Limits;
+
+/// Options for opening a decoder.
+#[derive(Clone, Debug, Default)]
+pub struct DecodeOptions {
+    /// Resource limits applied while probing and decoding.
+    pub limits: Limits,
+    /// Keep encoder delay/padding instead of trimming them (default: trim, i.e. gapless).
+    pub keep_padding: bool,
+}
+
+enum Backend {
+    Symphonia(Box<symph::SymphoniaStream>),
+    Opus(Box<opus::OpusStream>),
+}
+
+/// A streaming decoder. Iterate it (or call [`Decoder::next_chunk`]) for planar f32 chunks.
+pub struct Decoder {
+    backend: Backend,
+    info: AudioInfo,
+    limits: Limits,
+    emitted: u64,
+    max_frames: u64,
+    warnings: Vec<String>,
+    scratch: Vec<Vec<f32>>,
+    finished: bool,
+}
+
+impl std::fmt::Debug for Decoder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Decoder").field("info", &self.info).field("emitted", &self.emitted).finish()
+    }
+}
+
+impl Decoder {
+    /// Open an input with default options.
+    pub fn open(input: impl Into<Input>) -> Result<Self> {
+        Self::with_options(input, &DecodeOptions::default())
+    }
+
+    /// Open an input: detect the container, read headers and tags, decode nothing yet.
+    pub fn with_options(input: impl Into<Input>, opts: &DecodeOptions) -> Result<Self> {
+        let input = input.into();
+        let (mut src, hint) = input.open()?;
+        if src.len() == 0 {
+            return Err(Error::NoAudio("the input is empty (0 bytes)".into()));
+        }
+        let head = src.peek_at(0, 4096)?;
+        let container = sniff::container_name(&head);
+        let limits = opts.limits.clone();
+        let mut open_warnings = Vec::new();
+        let (backend, info) = if sniff::is_ogg_opus(&head) {
+            let len = src.len();
+            let s = opus::OpusStream::open(src, limits.max_channels)?;
+            let frames = s.total_frames().unwrap_or(0);
+            let info = AudioInfo {
+                container: "ogg".into(),
+                codec: "opus".into(),
+                sample_rate: 48_000,
+                channels: s.head.channels.into(),
+                frames,
+                duration_s: frames as f64 / 48_000.0,
+                bits_per_sample: None,
+                bitrate: (frames > 0).then(|| (len as f64 * 8.0 * 48_000.0 / frames as f64).round() as u64),
+                encoder_delay: s.head.pre_skip.into(),
+                encoder_padding: 0,
+                tags: s.tags.clone(),
+            };
+            (Backend::Opus(Box::new(s)), info)
+        } else {
+            let mut s = symph::SymphoniaStream::open(src, hint.as_deref(), container, opts)?;
+            let info = s.info.clone();
+            open_warnings = std::mem::take(&mut s.open_warnings);
+            (Backend::Symphonia(Box::new(s)), info)
+        };
+        if info.channels == 0 {
+            return Err(Error::corrupt("the stream declares 0 channels"));
+        }
+        limits.check_stream(info.sample_rate, info.channels)?;
+        let max_frames = (limits.max_duration_s * f64::from(info.sample_rate)) as u64;
+        Ok(Decoder {
+            backend,
+            info,
+            limits,
+            emitted: 0,
+            max_frames,
+            warnings: open_warnings,
+            scratch: Vec::new(),
+            finished: false,
+        })
+    }
+
+    /// Stream facts and tags. `frames` is exact when the container states it (all formats
+    /// except MP3 without a Xing/LAME header and raw ADTS, where [`probe`] counts packets).
+    pub fn info(&self) -> &AudioInfo {
+        &self.info
+    }
+
+    /// Non-fatal problems met so far (skipped corrupt packets, truncation).
+    pub fn warnings(&self) -> &[String] {
+        &self.warnings
+    }
+
+    /// Frames emitted so far.
+    pub fn frames_decoded(&self) -> u64 {
+        self.emitted
+    }
+
+    /// Decode the next chunk. `Ok(None)` at the end of the stream.
+    pub fn next_chunk(&mut self) -> Result<Option<AudioBuffer>> {
+        let mut buf = AudioBuffer::new(self.info.sample_rate, self.info.channels as usize);
+        Ok(self.next_chunk_into(&mut buf)?.then_some(buf))
+    }
+
+    /// Decode the next chunk into `buf`, reusing its allocations. Returns `false` at the end.
+    pub fn next_chunk_into(&mut self, buf: &mut AudioBuffer) -> Result<bool> {
+        if self.finished {
+            return Ok(false);
+        }
+        let got = match &mut self.backend {
+            Backend::Symphonia(s) => s.next(&mut self.scratch, &mut self.warnings),
+            Backend::Opus(s) => s.next(&mut self.scratch),
+        };
+        let got = match got {
+            Ok(g) => g,
+            Err(e) => {
+                self.finished = true;
+                // Broken data after good audio: keep what was decoded, say what happened.
+                if self.emitted > 0 && matches!(e, Error::Corrupt { .. }) {
+                    self.warnings.push(format!("stopped early: {e}"));
+                    None
+                } else {
+                    return Err(e);
+                }
+            }
+        };
+        if got.is_none() {
+            self.finished = true;
+            if self.emitted == 0 {
+                return Err(Error::NoAudio("the stream contains no decodable audio frames".into()));
+            }
+            if self.info.frames > self.emitted && !matches!(self.backend, Backend::Opus(_)) {
+                self.warnings.push(format!(
+                    "truncated: the header declares {} frames, the data holds {}",
+                    self.info.frames, self.emitted
+                ));
+            }
+            return Ok(false);
+        }
+        if self.scratch.len() != self.info.channels as usize {
+            self.finished = true;
+            return Err(Error::Unsupported(format!(
+                "channel count changes mid-stream ({} -> {})",
+                self.info.channels,
+                self.scratch.len()
+            )));
+        }
+        let n = self.scratch[0].len() as u64;
+        self.emitted += n;
+        if self.emitted > self.max_frames {
+            self.finished = true;
+            return Err(Error::LimitExceeded {
+                what: "duration (s)",
+                value: self.emitted / u64::from(self.info.sample_rate),
+                limit: self.limits.max_duration_s as u64,
+            });
+        }
+        buf.sample_rate = self.info.sample_rate;
+        std::mem::swap(&mut buf.channels, &mut self.scratch);
+        Ok(true)
+    }
+
+    /// Decode everything that is left into one buffer.
+    pub fn read_all(mut self) -> Result<AudioBuffer> {
+        let ch = self.info.channels as usize;
+        // Pre-size by the declared length, but never by more than 10 M frames: a header may lie.
+        let cap = (self.info.frames as usize).min(10_000_000);
+        let mut out = AudioBuffer {
+            sample_rate: self.info.sample_rate,
+            channels: (0..ch).map(|_| Vec::with_capacity(cap)).collect(),
+        };
+        let mut chunk = AudioBuffer::new(self.info.sample_rate, ch);
+        while self.next_chunk_into(&mut chunk)? {
+            out.append(&chunk)?;
+        }
+        Ok(out)
+    }
+}
+
+impl Iterator for Decoder {
+    type Item = Result<AudioBuffer>;
+    fn next(&mut self) -> Option<Self::Item> {
+        self.next_chunk().transpose()
+    }
+}
+
+/// Probe an input: container, codec, format, exact length after gapless trimming, tags.
+/// Reads headers only; when the container does not state the length (MP3 without a Xing/LAME
+/// header, raw ADTS), packets are counted without being decoded.
+pub fn probe(input: impl Into<Input>) -> Result<AudioInfo> {
+    probe_with(input, &DecodeOptions::default())
+}
+
+/// [`probe`] with options.
+pub fn probe_with(input: impl Into<Input>, opts: &DecodeOptions) -> Result<AudioInfo> {
+    let mut dec = Decoder::with_options(input, opts)?;
+    if let Backend::Symphonia(s) = &mut dec.backend {
+        if !s.frames_known {
+            let n = s.count_frames()?;
+            dec.info.frames = n;
+            dec.info.duration_s = n as f64 / f64::from(dec.info.sample_rate);
+            s.fill_bitrate(&mut dec.info);
+        }
+    }
+    Ok(dec.info)
+}
+
+/// Decode a whole input to one planar buffer.
+pub fn decode_all(input: impl Into<Input>) -> Result<AudioBuffer> {
+    Decoder::open(input)?.read_all()
+}

@@ -1,0 +1,305 @@
+//! Every format but Ogg Opus, through symphonia.
+
+use symphonia::core::audio::{AudioBuffer as SymBuffer, Signal};
+use symphonia::core::codecs::{DecoderOptions, CODEC_TYPE_NULL};
+use symphonia::core::errors::Error as SymError;
+use symphonia::core::formats::{FormatOptions, FormatReader};
+use symphonia::core::io::{MediaSourceStream, MediaSourceStreamOptions};
+use symphonia::core::meta::{Limit, MetadataOptions, MetadataRevision, StandardTagKey};
+use symphonia::core::probe::Hint;
+
+use super::info::{clean, parse_track, AudioInfo, Tags};
+use super::mp4::{self, EditWindow};
+use super::sniff;
+use super::source::Source;
+use super::DecodeOptions;
+use crate::error::{Error, Result};
+
+/// Consecutive undecodable packets tolerated before the stream is declared corrupt.
+const MAX_CONSECUTIVE_ERRORS: u32 = 32;
+
+pub(crate) struct SymphoniaStream {
+    format: Box<dyn FormatReader>,
+    decoder: Box<dyn symphonia::core::codecs::Decoder>,
+    track_id: u32,
+    pub(crate) info: AudioInfo,
+    pub(crate) frames_known: bool,
+    window: EditWindow,
+    planar: Option<SymBuffer<f32>>,
+    consecutive_errors: u32,
+    total_errors: u64,
+    file_len: u64,
+    /// A chunk decoded ahead while opening (when the header does not state the channel count).
+    pending: Option<Vec<Vec<f32>>>,
+    /// Warnings raised while opening.
+    pub(crate) open_warnings: Vec<String>,
+}
+
+impl SymphoniaStream {
+    pub(crate) fn open(mut src: Source, hint_ext: Option<&str>, container: Option<&str>, opts: &DecodeOptions) -> Result<Self> {
+        let file_len = src.len();
+        let raw_edit = if container == Some("mp4") && !opts.keep_padding { mp4::audio_edit(&mut src, file_len)? } else { None };
+        let aiff_frames = if container == Some("aiff") { sniff::aiff_comm_frames(&src.peek_at(0, 1 << 16)?) } else { None };
+        let mut hint = Hint::new();
+        if let Some(h) = hint_ext {
+            hint.with_extension(h);
+        }
+        let mss = MediaSourceStream::new(Box::new(src), MediaSourceStreamOptions::default());
+        let fmt_opts = FormatOptions { enable_gapless: !opts.keep_padding, ..Default::default() };
+        let meta_opts = MetadataOptions {
+            limit_metadata_bytes: Limit::Maximum(16 << 20),
+            limit_visual_bytes: Limit::Maximum(32 << 20),
+        };
+        let mut probed = symphonia::default::get_probe().format(&hint, mss, &fmt_opts, &meta_opts).map_err(|e| match e {
+            SymError::Unsupported(_) => Error::Unsupported("no supported audio container or codec found".into()),
+            SymError::IoError(io) if io.kind() == std::io::ErrorKind::UnexpectedEof => {
+                Error::corrupt("the input ends inside its header (truncated or not audio)")
+            }
+            other => Error::from(other),
+        })?;
+        let mut tags = Tags::default();
+        if let Some(rev) = probed.metadata.get().as_ref().and_then(|m| m.current().cloned()) {
+            collect_tags(&rev, &mut tags);
+        }
+        let format = probed.format;
+        let mut format = format;
+        if let Some(rev) = format.metadata().current() {
+            collect_tags(rev, &mut tags);
+        }
+        let track = format
+            .tracks()
+            .iter()
+            .find(|t| t.codec_params.codec != CODEC_TYPE_NULL && t.codec_params.sample_rate.is_some())
+            .or_else(|| format.tracks().iter().find(|t| t.codec_params.codec != CODEC_TYPE_NULL))
+            .ok_or_else(|| Error::Unsupported("the file has no audio track".into()))?;
+        let params = track.codec_params.clone();
+        let track_id = track.id;
+        let registry = symphonia::default::get_codecs();
+        let codec = registry.get_codec(params.codec).map_or_else(|| format!("{:?}", params.codec), |d| d.short_name.to_string());
+        let sample_rate = match params.sample_rate {
+            Some(0) => return Err(Error::corrupt("the header declares a sample rate of 0 Hz")),
+            Some(r) => r,
+            None => return Err(Error::corrupt("the header declares no sample rate")),
+        };
+        let channels = params.channels.map(|c| c.count() as u32).unwrap_or(0);
+        opts.limits.check_stream(sample_rate, channels.max(1))?;
+        let decoder = registry
+            .make(&params, &DecoderOptions { verify: false })
+            .map_err(|_| Error::Unsupported(format!("codec `{codec}` is not supported")))?;
+        let mut window = raw_edit.map(|e| e.window(sample_rate)).unwrap_or_default();
+        if let Some(n) = aiff_frames {
+            window.keep = Some(n);
+        }
+        let bits = params
+            .bits_per_sample
+            .or(params.bits_per_coded_sample)
+            .or_else(|| alac_bit_depth(params.extra_data.as_deref()))
+            .filter(|_| is_lossless(&codec));
+        let mut frames_known = params.n_frames.is_some();
+        let mut frames = params.n_frames.unwrap_or(0);
+        // A header may claim more data than the file holds: never report more frames than fit.
+        if let (Some(b), true) = (bits, codec.starts_with("pcm")) {
+            if channels > 0 && b > 0 {
+                let fit = file_len * 8 / (u64::from(b) * u64::from(channels));
+                frames = frames.min(fit);
+            }
+        }
+        frames = frames.saturating_sub(window.skip);
+        if let Some(k) = window.keep {
+            frames = frames.min(k);
+        }
+        if container == Some("adts") {
+            frames_known = false;
+        }
+        let mut info = AudioInfo {
+            container: container.unwrap_or("unknown").into(),
+            codec,
+            sample_rate,
+            channels,
+            frames,
+            duration_s: frames as f64 / f64::from(sample_rate),
+            bits_per_sample: bits,
+            bitrate: None,
+            encoder_delay: params.delay.unwrap_or(0) + window.skip as u32,
+            encoder_padding: params.padding.unwrap_or(0),
+            tags,
+        };
+        let mut s = SymphoniaStream {
+            format,
+            decoder,
+            track_id,
+            info: info.clone(),
+            frames_known,
+            window,
+            planar: None,
+            consecutive_errors: 0,
+            total_errors: 0,
+            file_len,
+            pending: None,
+            open_warnings: Vec::new(),
+        };
+        if channels == 0 {
+            // Some containers (MP4 with AAC, ADTS) leave the channel count to the codec: decode
+            // the first packet now and keep it for the first `next` call.
+            let mut first = Vec::new();
+            let mut w = Vec::new();
+            if s.next(&mut first, &mut w)?.is_none() {
+                return Err(Error::NoAudio("the stream contains no decodable audio frames".into()));
+            }
+            info.channels = first.len() as u32;
+            opts.limits.check_stream(sample_rate, info.channels)?;
+            s.pending = Some(first);
+            s.open_warnings = w;
+        }
+        s.fill_bitrate(&mut info);
+        s.info = info;
+        Ok(s)
+    }
+
+    pub(crate) fn fill_bitrate(&self, info: &mut AudioInfo) {
+        info.bitrate = match info.bits_per_sample {
+            Some(b) if info.codec.starts_with("pcm") => {
+                Some(u64::from(b) * u64::from(info.sample_rate) * u64::from(info.channels))
+            }
+            _ if info.frames > 0 => Some((self.file_len as f64 * 8.0 / info.duration_s).round() as u64),
+            _ => None,
+        };
+    }
+
+    /// Count frames by demuxing (not decoding) the rest of the stream.
+    pub(crate) fn count_frames(&mut self) -> Result<u64> {
+        let mut total = 0u64;
+        loop {
+            match self.format.next_packet() {
+                Ok(p) if p.track_id() == self.track_id => total += p.dur,
+                Ok(_) => {}
+                Err(SymError::IoError(e)) if e.kind() == std::io::ErrorKind::UnexpectedEof => break,
+                Err(SymError::ResetRequired) => break,
+                Err(e) if total > 0 => {
+                    let _ = e;
+                    break;
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+        total = total.saturating_sub(self.window.skip);
+        if let Some(k) = self.window.keep {
+            total = total.min(k);
+        }
+        self.frames_known = true;
+        Ok(total)
+    }
+
+    pub(crate) fn next(&mut self, out: &mut Vec<Vec<f32>>, warnings: &mut Vec<String>) -> Result<Option<()>> {
+        if let Some(p) = self.pending.take() {
+            *out = p;
+            return Ok(Some(()));
+        }
+        loop {
+            if self.window.keep == Some(0) {
+                return Ok(None);
+            }
+            let packet = match self.format.next_packet() {
+                Ok(p) => p,
+                Err(SymError::IoError(e)) if e.kind() == std::io::ErrorKind::UnexpectedEof => return Ok(None),
+                Err(SymError::ResetRequired) => {
+                    warnings.push("a chained stream follows; only the first is decoded".into());
+                    return Ok(None);
+                }
+                Err(e) => return Err(e.into()),
+            };
+            if packet.track_id() != self.track_id {
+                continue;
+            }
+            let decoded = match self.decoder.decode(&packet) {
+                Ok(d) => d,
+                Err(SymError::DecodeError(msg)) => {
+                    self.consecutive_errors += 1;
+                    self.total_errors += 1;
+                    if self.total_errors <= 5 {
+                        warnings.push(format!("skipped an undecodable packet at {} ({msg})", packet.ts()));
+                    }
+                    if self.consecutive_errors > MAX_CONSECUTIVE_ERRORS {
+                        return Err(Error::corrupt(format!(
+                            "{MAX_CONSECUTIVE_ERRORS} consecutive packets could not be decoded ({msg})"
+                        )));
+                    }
+                    continue;
+                }
+                Err(SymError::IoError(e)) if e.kind() == std::io::ErrorKind::UnexpectedEof => return Ok(None),
+                Err(e) => return Err(e.into()),
+            };
+            self.consecutive_errors = 0;
+            let n = decoded.frames();
+            if n == 0 {
+                continue;
+            }
+            let spec = *decoded.spec();
+            let reuse = self
+                .planar
+                .as_ref()
+                .is_some_and(|p| p.capacity() >= n && p.spec() == &spec);
+            if !reuse {
+                self.planar = Some(SymBuffer::new(decoded.capacity().max(n) as u64, spec));
+            }
+            let planar = self.planar.as_mut().expect("allocated above");
+            decoded.convert(planar);
+            let mut start = 0usize;
+            let mut end = n;
+            if self.window.skip > 0 {
+                let s = (self.window.skip as usize).min(n);
+                self.window.skip -= s as u64;
+                start = s;
+            }
+            if let Some(k) = self.window.keep.as_mut() {
+                end = end.min(start + *k as usize);
+                *k -= (end - start) as u64;
+            }
+            if end <= start {
+                continue;
+            }
+            let ch = spec.channels.count();
+            out.resize(ch, Vec::new());
+            for (c, o) in out.iter_mut().enumerate() {
+                o.clear();
+                o.extend_from_slice(&planar.chan(c)[start..end]);
+            }
+            return Ok(Some(()));
+        }
+    }
+}
+
+/// Bit depth from an ALAC magic cookie (ALACSpecificConfig, optionally inside its atom header).
+fn alac_bit_depth(cookie: Option<&[u8]>) -> Option<u32> {
+    let c = cookie?;
+    let c = if c.len() >= 12 && &c[4..8] == b"alac" { &c[12..] } else { c };
+    c.get(5).map(|&b| u32::from(b)).filter(|&b| b > 0)
+}
+
+fn is_lossless(codec: &str) -> bool {
+    codec.starts_with("pcm") || codec == "flac" || codec == "alac"
+}
+
+fn collect_tags(rev: &MetadataRevision, tags: &mut Tags) {
+    if !rev.visuals().is_empty() {
+        tags.has_cover_art = true;
+    }
+    for tag in rev.tags() {
+        let value = tag.value.to_string();
+        let v = clean(&value);
+        match tag.std_key {
+            Some(StandardTagKey::TrackTitle) => tags.title = tags.title.take().or(v),
+            Some(StandardTagKey::Artist) => tags.artist = tags.artist.take().or(v),
+            Some(StandardTagKey::Album) => tags.album = tags.album.take().or(v),
+            Some(StandardTagKey::AlbumArtist) => tags.album_artist = tags.album_artist.take().or(v),
+            Some(StandardTagKey::TrackNumber) => tags.track_number = tags.track_number.or_else(|| parse_track(&value)),
+            Some(StandardTagKey::Date) | Some(StandardTagKey::ReleaseDate) => tags.date = tags.date.take().or(v),
+            Some(StandardTagKey::Genre) => tags.genre = tags.genre.take().or(v),
+            Some(StandardTagKey::IdentIsrc) => tags.isrc = tags.isrc.take().or(v),
+            _ => {
+                let key = tag.key.rsplit(':').next().unwrap_or(&tag.key);
+                tags.set_vorbis(key, &value);
+            }
+        }
+    }
+}

@@ -1,0 +1,48 @@
+//! Command-line interface: one module per subcommand, all thin over the facade.
+
+use clap::{Parser, Subcommand};
+
+mod decode;
+mod info;
+
+/// quaver: decode, analyse, fingerprint, encode and package audio.
+#[derive(Parser, Debug)]
+#[command(name = "quaver", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Print container, codec, format, exact duration and tags.
+    Info(info::Args),
+    /// Decode to a WAV file, optionally resampled and downmixed.
+    Decode(decode::Args),
+}
+
+/// Parse arguments, run the command, print errors; returns the process exit code.
+pub fn run() -> i32 {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Info(a) => info::run(a),
+        Command::Decode(a) => decode::run(a),
+    };
+    match result {
+        Ok(()) => 0,
+        Err(e) => {
+            eprintln!("quaver: error: {e}");
+            match e {
+                quaver::Error::InvalidArgument(_) => 2,
+                _ => 1,
+            }
+        }
+    }
+}
+
+/// Print a serialisable value as pretty JSON on stdout.
+pub(crate) fn print_json<T: serde::Serialize>(v: &T) -> quaver::Result<()> {
+    let s = serde_json::to_string_pretty(v).map_err(|e| quaver::Error::Internal(e.to_string()))?;
+    println!("{s}");
+    Ok(())
+}
