@@ -17,8 +17,8 @@ pub use quaver_core::buffer::mix_to_mono;
 pub use quaver_core::decode::ReadSeek;
 pub use quaver_core::resample::output_len;
 pub use quaver_core::{
-    AudioBuffer, AudioInfo, ConvertOptions, ConvertingDecoder, DecodeOptions, Decoder, Error, Input, Limits,
-    Quality, Resampler, Result, Tags,
+    AudioBuffer, AudioInfo, ConvertOptions, ConvertingDecoder, DecodeOptions, Decoder, Error,
+    Input, Limits, Quality, Resampler, Result, Tags,
 };
 
 /// Probe an input: container, codec, rate, channels, exact gapless length, bitrate, tags.

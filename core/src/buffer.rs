@@ -15,7 +15,10 @@ pub struct AudioBuffer {
 impl AudioBuffer {
     /// An empty buffer with `channels` channels.
     pub fn new(sample_rate: u32, channels: usize) -> Self {
-        AudioBuffer { sample_rate, channels: vec![Vec::new(); channels] }
+        AudioBuffer {
+            sample_rate,
+            channels: vec![Vec::new(); channels],
+        }
     }
 
     /// Build from planar channel vectors; they must all have the same length.
@@ -30,11 +33,18 @@ impl AudioBuffer {
         if channels.iter().any(|c| c.len() != n) {
             return Err(Error::invalid("all channels must have the same length"));
         }
-        Ok(AudioBuffer { sample_rate, channels })
+        Ok(AudioBuffer {
+            sample_rate,
+            channels,
+        })
     }
 
     /// Build from interleaved samples.
-    pub fn from_interleaved(sample_rate: u32, num_channels: usize, samples: &[f32]) -> Result<Self> {
+    pub fn from_interleaved(
+        sample_rate: u32,
+        num_channels: usize,
+        samples: &[f32],
+    ) -> Result<Self> {
         if num_channels == 0 || samples.len() % num_channels != 0 {
             return Err(Error::invalid(format!(
                 "{} interleaved samples do not divide into {num_channels} channels",
@@ -78,7 +88,9 @@ impl AudioBuffer {
     /// Append another buffer's frames (same rate and channel count).
     pub fn append(&mut self, other: &AudioBuffer) -> Result<()> {
         if other.num_channels() != self.num_channels() {
-            return Err(Error::invalid("cannot append buffers with different channel counts"));
+            return Err(Error::invalid(
+                "cannot append buffers with different channel counts",
+            ));
         }
         for (a, b) in self.channels.iter_mut().zip(&other.channels) {
             a.extend_from_slice(b);
@@ -100,7 +112,10 @@ impl AudioBuffer {
 
     /// Average all channels into one (equal weights, the usual analysis downmix).
     pub fn to_mono(&self) -> AudioBuffer {
-        AudioBuffer { sample_rate: self.sample_rate, channels: vec![mix_to_mono(&self.channels)] }
+        AudioBuffer {
+            sample_rate: self.sample_rate,
+            channels: vec![mix_to_mono(&self.channels)],
+        }
     }
 }
 

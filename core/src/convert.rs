@@ -33,7 +33,11 @@ pub struct ConvertingDecoder {
 
 impl ConvertingDecoder {
     /// Open `input` and set up the conversion.
-    pub fn open(input: impl Into<Input>, decode: &DecodeOptions, convert: &ConvertOptions) -> Result<Self> {
+    pub fn open(
+        input: impl Into<Input>,
+        decode: &DecodeOptions,
+        convert: &ConvertOptions,
+    ) -> Result<Self> {
         let decoder = Decoder::with_options(input, decode)?;
         Self::new(decoder, convert)
     }
@@ -41,15 +45,31 @@ impl ConvertingDecoder {
     /// Wrap an already-open decoder.
     pub fn new(decoder: Decoder, convert: &ConvertOptions) -> Result<Self> {
         let info = decoder.info();
-        let channels = if convert.mono { 1 } else { info.channels as usize };
+        let channels = if convert.mono {
+            1
+        } else {
+            info.channels as usize
+        };
         let out_rate = convert.sample_rate.unwrap_or(info.sample_rate);
         let resampler = if out_rate != info.sample_rate {
-            Some(Resampler::new(info.sample_rate, out_rate, channels, convert.quality)?)
+            Some(Resampler::new(
+                info.sample_rate,
+                out_rate,
+                channels,
+                convert.quality,
+            )?)
         } else {
             None
         };
         let chunk = AudioBuffer::new(info.sample_rate, info.channels as usize);
-        Ok(ConvertingDecoder { decoder, resampler, mono: convert.mono, out_rate, chunk, done: false })
+        Ok(ConvertingDecoder {
+            decoder,
+            resampler,
+            mono: convert.mono,
+            out_rate,
+            chunk,
+            done: false,
+        })
     }
 
     /// The source's facts (rate and channels before conversion).
@@ -99,7 +119,10 @@ impl ConvertingDecoder {
                 None => planar,
             }
         };
-        Ok(Some(AudioBuffer { sample_rate: self.out_rate, channels }))
+        Ok(Some(AudioBuffer {
+            sample_rate: self.out_rate,
+            channels,
+        }))
     }
 
     /// Decode and convert everything into one buffer.

@@ -61,7 +61,9 @@ fn fmt_offset(offset: Option<u64>) -> String {
 }
 
 fn fmt_path(path: &Option<PathBuf>) -> String {
-    path.as_ref().map(|p| format!(" on {}", p.display())).unwrap_or_default()
+    path.as_ref()
+        .map(|p| format!(" on {}", p.display()))
+        .unwrap_or_default()
 }
 
 impl Error {
@@ -82,7 +84,10 @@ impl Error {
 
     /// Shorthand for [`Error::Corrupt`] without an offset.
     pub fn corrupt(reason: impl fmt::Display) -> Self {
-        Error::Corrupt { reason: reason.to_string(), offset: None }
+        Error::Corrupt {
+            reason: reason.to_string(),
+            offset: None,
+        }
     }
 
     /// Shorthand for [`Error::InvalidArgument`].
@@ -92,7 +97,10 @@ impl Error {
 
     /// Attach a path to an I/O error.
     pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
-        Error::Io { path: Some(path.into()), source }
+        Error::Io {
+            path: Some(path.into()),
+            source,
+        }
     }
 }
 
@@ -113,7 +121,10 @@ impl From<symphonia::core::errors::Error> for Error {
             S::DecodeError(msg) => Error::corrupt(msg),
             S::SeekError(kind) => Error::corrupt(format!("seek failed: {kind:?}")),
             S::Unsupported(what) => Error::Unsupported(what.to_string()),
-            S::LimitError(what) => Error::Corrupt { reason: format!("decoder limit: {what}"), offset: None },
+            S::LimitError(what) => Error::Corrupt {
+                reason: format!("decoder limit: {what}"),
+                offset: None,
+            },
             S::ResetRequired => Error::Unsupported("stream parameters change mid-stream".into()),
         }
     }

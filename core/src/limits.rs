@@ -20,7 +20,12 @@ pub struct Limits {
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits { max_channels: 32, max_sample_rate: 768_000, min_sample_rate: 1_000, max_duration_s: 86_400.0 }
+        Limits {
+            max_channels: 32,
+            max_sample_rate: 768_000,
+            min_sample_rate: 1_000,
+            max_duration_s: 86_400.0,
+        }
     }
 }
 
@@ -41,7 +46,11 @@ impl Limits {
             )));
         }
         if channels > self.max_channels {
-            return Err(Error::LimitExceeded { what: "channels", value: channels.into(), limit: self.max_channels.into() });
+            return Err(Error::LimitExceeded {
+                what: "channels",
+                value: channels.into(),
+                limit: self.max_channels.into(),
+            });
         }
         Ok(())
     }

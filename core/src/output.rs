@@ -23,13 +23,19 @@ impl AtomicFile {
             Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
             _ => PathBuf::from("."),
         };
-        let name = target.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let name = target
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
         let tmp = tempfile::Builder::new()
             .prefix(&format!(".{name}."))
             .suffix(".part")
             .tempfile_in(&dir)
             .map_err(|e| Error::io(&dir, e))?;
-        Ok(AtomicFile { tmp: Some(tmp), target })
+        Ok(AtomicFile {
+            tmp: Some(tmp),
+            target,
+        })
     }
 
     /// The open temporary file.
@@ -45,8 +51,11 @@ impl AtomicFile {
     /// Sync and rename into place.
     pub fn commit(mut self) -> Result<PathBuf> {
         let tmp = self.tmp.take().expect("not committed");
-        tmp.as_file().sync_all().map_err(|e| Error::io(&self.target, e))?;
-        tmp.persist(&self.target).map_err(|e| Error::io(&self.target, e.error))?;
+        tmp.as_file()
+            .sync_all()
+            .map_err(|e| Error::io(&self.target, e))?;
+        tmp.persist(&self.target)
+            .map_err(|e| Error::io(&self.target, e.error))?;
         Ok(self.target.clone())
     }
 }
@@ -54,7 +63,9 @@ impl AtomicFile {
 /// Write `bytes` to `path` atomically.
 pub fn write_atomic(path: impl AsRef<Path>, bytes: &[u8]) -> Result<()> {
     let mut f = AtomicFile::create(path.as_ref())?;
-    f.file().write_all(bytes).map_err(|e| Error::io(path.as_ref(), e))?;
+    f.file()
+        .write_all(bytes)
+        .map_err(|e| Error::io(path.as_ref(), e))?;
     f.commit()?;
     Ok(())
 }

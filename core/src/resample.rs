@@ -7,8 +7,8 @@
 //! sizes of the chunks the caller pushes.
 
 use rubato::{
-    calculate_cutoff, Resampler as _, SincFixedIn, SincInterpolationParameters, SincInterpolationType,
-    WindowFunction,
+    calculate_cutoff, Resampler as _, SincFixedIn, SincInterpolationParameters,
+    SincInterpolationType, WindowFunction,
 };
 use serde::{Deserialize, Serialize};
 
@@ -35,7 +35,9 @@ impl std::str::FromStr for Quality {
             "fast" => Ok(Quality::Fast),
             "balanced" => Ok(Quality::Balanced),
             "best" => Ok(Quality::Best),
-            other => Err(Error::invalid(format!("unknown resampler quality `{other}` (fast, balanced, best)"))),
+            other => Err(Error::invalid(format!(
+                "unknown resampler quality `{other}` (fast, balanced, best)"
+            ))),
         }
     }
 }
@@ -79,7 +81,11 @@ pub struct Resampler {
 
 impl std::fmt::Debug for Resampler {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "Resampler({} -> {} Hz, {} ch)", self.in_rate, self.out_rate, self.channels)
+        write!(
+            f,
+            "Resampler({} -> {} Hz, {} ch)",
+            self.in_rate, self.out_rate, self.channels
+        )
     }
 }
 
@@ -88,11 +94,15 @@ impl Resampler {
     pub fn new(in_rate: u32, out_rate: u32, channels: usize, quality: Quality) -> Result<Self> {
         for (name, r) in [("input", in_rate), ("output", out_rate)] {
             if !(1_000..=MAX_RATE).contains(&r) {
-                return Err(Error::invalid(format!("{name} sample rate {r} Hz is outside 1000..={MAX_RATE} Hz")));
+                return Err(Error::invalid(format!(
+                    "{name} sample rate {r} Hz is outside 1000..={MAX_RATE} Hz"
+                )));
             }
         }
         if channels == 0 || channels > 256 {
-            return Err(Error::invalid(format!("cannot resample {channels} channels")));
+            return Err(Error::invalid(format!(
+                "cannot resample {channels} channels"
+            )));
         }
         let (inner, delay_left, out_block) = if in_rate == out_rate {
             (None, 0, Vec::new())
@@ -134,7 +144,11 @@ impl Resampler {
             return Err(Error::invalid("Resampler::process called after flush"));
         }
         if input.len() != self.channels {
-            return Err(Error::invalid(format!("expected {} channels, got {}", self.channels, input.len())));
+            return Err(Error::invalid(format!(
+                "expected {} channels, got {}",
+                self.channels,
+                input.len()
+            )));
         }
         let n = input[0].as_ref().len();
         if input.iter().any(|c| c.as_ref().len() != n) {
@@ -161,7 +175,11 @@ impl Resampler {
         let inner = self.inner.as_mut().expect("only called when resampling");
         let mut consumed = 0;
         while self.pending[0].len() - consumed >= BLOCK && self.total_out < cap {
-            let slices: Vec<&[f32]> = self.pending.iter().map(|p| &p[consumed..consumed + BLOCK]).collect();
+            let slices: Vec<&[f32]> = self
+                .pending
+                .iter()
+                .map(|p| &p[consumed..consumed + BLOCK])
+                .collect();
             let (_, produced) = inner
                 .process_into_buffer(&slices, &mut self.out_block, None)
                 .map_err(|e| Error::Internal(format!("resampler: {e}")))?;
@@ -203,7 +221,11 @@ impl Resampler {
 
 /// `round(frames * out_rate / in_rate)` without floating-point error.
 pub fn output_len(frames: u64, in_rate: u32, out_rate: u32) -> u64 {
-    let (f, i, o) = (u128::from(frames), u128::from(in_rate), u128::from(out_rate));
+    let (f, i, o) = (
+        u128::from(frames),
+        u128::from(in_rate),
+        u128::from(out_rate),
+    );
     ((f * o + i / 2) / i) as u64
 }
 

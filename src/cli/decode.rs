@@ -33,7 +33,11 @@ pub struct Args {
 }
 
 pub fn run(a: Args) -> quaver::Result<()> {
-    let opts = ConvertOptions { sample_rate: a.rate, mono: a.mono, quality: a.quality };
+    let opts = ConvertOptions {
+        sample_rate: a.rate,
+        mono: a.mono,
+        quality: a.quality,
+    };
     let mut dec = ConvertingDecoder::open(&a.file, &DecodeOptions::default(), &opts)?;
     let spec = hound::WavSpec {
         channels: dec.channels() as u16,

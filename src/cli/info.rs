@@ -17,14 +17,28 @@ pub fn run(a: Args) -> quaver::Result<()> {
     println!("file:        {}", a.file.display());
     println!("container:   {}", info.container);
     println!("codec:       {}", info.codec);
-    println!("format:      {} Hz, {} ch{}", info.sample_rate, info.channels,
-        info.bits_per_sample.map(|b| format!(", {b}-bit")).unwrap_or_default());
-    println!("duration:    {:.3} s ({} frames)", info.duration_s, info.frames);
+    println!(
+        "format:      {} Hz, {} ch{}",
+        info.sample_rate,
+        info.channels,
+        info.bits_per_sample
+            .map(|b| format!(", {b}-bit"))
+            .unwrap_or_default()
+    );
+    println!(
+        "duration:    {:.3} s ({} frames)",
+        info.duration_s, info.frames
+    );
     if let Some(b) = info.bitrate {
         println!("bitrate:     {:.0} kbit/s", b as f64 / 1000.0);
     }
     let t = &info.tags;
-    for (k, v) in [("title", &t.title), ("artist", &t.artist), ("album", &t.album), ("isrc", &t.isrc)] {
+    for (k, v) in [
+        ("title", &t.title),
+        ("artist", &t.artist),
+        ("album", &t.album),
+        ("isrc", &t.isrc),
+    ] {
         if let Some(v) = v {
             println!("{k:<12} {v}");
         }
@@ -32,6 +46,9 @@ pub fn run(a: Args) -> quaver::Result<()> {
     if let Some(n) = t.track_number {
         println!("track:       {n}");
     }
-    println!("cover art:   {}", if t.has_cover_art { "yes" } else { "no" });
+    println!(
+        "cover art:   {}",
+        if t.has_cover_art { "yes" } else { "no" }
+    );
     Ok(())
 }

@@ -60,8 +60,12 @@ impl Tags {
             "TITLE" => self.title = self.title.take().or(v),
             "ARTIST" => self.artist = self.artist.take().or(v),
             "ALBUM" => self.album = self.album.take().or(v),
-            "ALBUMARTIST" | "ALBUM ARTIST" | "ALBUM_ARTIST" => self.album_artist = self.album_artist.take().or(v),
-            "TRACKNUMBER" | "TRACK" => self.track_number = self.track_number.or_else(|| parse_track(value)),
+            "ALBUMARTIST" | "ALBUM ARTIST" | "ALBUM_ARTIST" => {
+                self.album_artist = self.album_artist.take().or(v)
+            }
+            "TRACKNUMBER" | "TRACK" => {
+                self.track_number = self.track_number.or_else(|| parse_track(value))
+            }
             "DATE" | "YEAR" => self.date = self.date.take().or(v),
             "GENRE" => self.genre = self.genre.take().or(v),
             "ISRC" => self.isrc = self.isrc.take().or(v),
@@ -73,7 +77,12 @@ impl Tags {
 
 /// Trim whitespace and the NUL padding RIFF INFO strings carry; `None` when nothing is left.
 pub(crate) fn clean(value: &str) -> Option<String> {
-    Some(value.trim_matches(|c: char| c.is_whitespace() || c == '\0').to_string()).filter(|s| !s.is_empty())
+    Some(
+        value
+            .trim_matches(|c: char| c.is_whitespace() || c == '\0')
+            .to_string(),
+    )
+    .filter(|s| !s.is_empty())
 }
 
 /// Parse `"3"` or `"3/12"` into 3.

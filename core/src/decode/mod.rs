@@ -47,7 +47,10 @@ pub struct Decoder {
 
 impl std::fmt::Debug for Decoder {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Decoder").field("info", &self.info).field("emitted", &self.emitted).finish()
+        f.debug_struct("Decoder")
+            .field("info", &self.info)
+            .field("emitted", &self.emitted)
+            .finish()
     }
 }
 
@@ -80,7 +83,8 @@ impl Decoder {
                 frames,
                 duration_s: frames as f64 / 48_000.0,
                 bits_per_sample: None,
-                bitrate: (frames > 0).then(|| (len as f64 * 8.0 * 48_000.0 / frames as f64).round() as u64),
+                bitrate: (frames > 0)
+                    .then(|| (len as f64 * 8.0 * 48_000.0 / frames as f64).round() as u64),
                 encoder_delay: s.head.pre_skip.into(),
                 encoder_padding: 0,
                 tags: s.tags.clone(),
@@ -156,7 +160,9 @@ impl Decoder {
         if got.is_none() {
             self.finished = true;
             if self.emitted == 0 {
-                return Err(Error::NoAudio("the stream contains no decodable audio frames".into()));
+                return Err(Error::NoAudio(
+                    "the stream contains no decodable audio frames".into(),
+                ));
             }
             if self.info.frames > self.emitted && !matches!(self.backend, Backend::Opus(_)) {
                 self.warnings.push(format!(

@@ -99,7 +99,8 @@ impl RawEdit {
         let sr = u128::from(sample_rate);
         let skip = (u128::from(self.media_time) * sr / u128::from(self.media_ts)) as u64;
         let keep = (self.segment > 0).then(|| {
-            ((u128::from(self.segment) * sr + u128::from(self.movie_ts) / 2) / u128::from(self.movie_ts)) as u64
+            ((u128::from(self.segment) * sr + u128::from(self.movie_ts) / 2)
+                / u128::from(self.movie_ts)) as u64
         });
         EditWindow { skip, keep }
     }
@@ -115,13 +116,17 @@ pub(crate) fn audio_edit<R: Read + Seek>(r: &mut R, len: u64) -> Result<Option<R
 }
 
 fn find<R: Read + Seek>(r: &mut R, len: u64) -> Option<RawEdit> {
-    let moov = children(r, 0, len).into_iter().find(|b| &b.kind == b"moov")?;
+    let moov = children(r, 0, len)
+        .into_iter()
+        .find(|b| &b.kind == b"moov")?;
     let moov_kids = children(r, moov.body, moov.end);
     let mvhd = moov_kids.iter().find(|b| &b.kind == b"mvhd")?;
     let movie_ts = timescale(&read_body(r, mvhd, 64)?)?;
     for trak in moov_kids.iter().filter(|b| &b.kind == b"trak") {
         let kids = children(r, trak.body, trak.end);
-        let Some(mdia) = kids.iter().find(|b| &b.kind == b"mdia") else { continue };
+        let Some(mdia) = kids.iter().find(|b| &b.kind == b"mdia") else {
+            continue;
+        };
         let mdia_kids = children(r, mdia.body, mdia.end);
         let is_audio = mdia_kids
             .iter()
@@ -131,9 +136,15 @@ fn find<R: Read + Seek>(r: &mut R, len: u64) -> Option<RawEdit> {
         if !is_audio {
             continue;
         }
-        let media_ts = mdia_kids.iter().find(|b| &b.kind == b"mdhd").and_then(|h| read_body(r, h, 64)).and_then(|b| timescale(&b))?;
+        let media_ts = mdia_kids
+            .iter()
+            .find(|b| &b.kind == b"mdhd")
+            .and_then(|h| read_body(r, h, 64))
+            .and_then(|b| timescale(&b))?;
         let edts = kids.iter().find(|b| &b.kind == b"edts")?;
-        let elst = children(r, edts.body, edts.end).into_iter().find(|b| &b.kind == b"elst")?;
+        let elst = children(r, edts.body, edts.end)
+            .into_iter()
+            .find(|b| &b.kind == b"elst")?;
         let body = read_body(r, &elst, 8 + 20 * 64)?;
         let version = *body.first()?;
         let count = be32(&body, 4)? as usize;
@@ -151,7 +162,12 @@ fn find<R: Read + Seek>(r: &mut R, len: u64) -> Option<RawEdit> {
             if movie_ts == 0 || media_ts == 0 {
                 return None;
             }
-            return Some(RawEdit { media_time: media_time as u64, media_ts, segment: seg, movie_ts });
+            return Some(RawEdit {
+                media_time: media_time as u64,
+                media_ts,
+                segment: seg,
+                movie_ts,
+            });
         }
         return None;
     }

@@ -25,10 +25,15 @@ pub(crate) struct OpusHead {
 impl OpusHead {
     pub(crate) fn parse(p: &[u8]) -> Result<Self> {
         if p.len() < 19 || &p[..8] != b"OpusHead" {
-            return Err(Error::corrupt("Ogg Opus: first packet is not a valid OpusHead"));
+            return Err(Error::corrupt(
+                "Ogg Opus: first packet is not a valid OpusHead",
+            ));
         }
         if p[8] >> 4 != 0 {
-            return Err(Error::Unsupported(format!("Ogg Opus: OpusHead version {}", p[8])));
+            return Err(Error::Unsupported(format!(
+                "Ogg Opus: OpusHead version {}",
+                p[8]
+            )));
         }
         let channels = p[9];
         if channels == 0 {
@@ -40,28 +45,43 @@ impl OpusHead {
         let (streams, coupled, mapping) = match family {
             0 => {
                 if channels > 2 {
-                    return Err(Error::corrupt("Ogg Opus: mapping family 0 with more than 2 channels"));
+                    return Err(Error::corrupt(
+                        "Ogg Opus: mapping family 0 with more than 2 channels",
+                    ));
                 }
                 (1, channels - 1, (0..channels).collect())
             }
             _ => {
                 if p.len() < 21 + channels as usize {
-                    return Err(Error::corrupt("Ogg Opus: OpusHead channel mapping table is truncated"));
+                    return Err(Error::corrupt(
+                        "Ogg Opus: OpusHead channel mapping table is truncated",
+                    ));
                 }
                 let (s, c) = (p[19], p[20]);
                 if s == 0 || c > s {
-                    return Err(Error::corrupt("Ogg Opus: invalid stream counts in OpusHead"));
+                    return Err(Error::corrupt(
+                        "Ogg Opus: invalid stream counts in OpusHead",
+                    ));
                 }
                 (s, c, p[21..21 + channels as usize].to_vec())
             }
         };
-        Ok(OpusHead { channels, pre_skip, output_gain_q8, streams, coupled, mapping })
+        Ok(OpusHead {
+            channels,
+            pre_skip,
+            output_gain_q8,
+            streams,
+            coupled,
+            mapping,
+        })
     }
 }
 
 /// Parse an `OpusTags` packet (Vorbis comment layout) into tags, bounds-checked.
 pub(crate) fn parse_tags(p: &[u8], tags: &mut Tags) {
-    let rd = |at: usize| -> Option<usize> { Some(u32::from_le_bytes(p.get(at..at + 4)?.try_into().ok()?) as usize) };
+    let rd = |at: usize| -> Option<usize> {
+        Some(u32::from_le_bytes(p.get(at..at + 4)?.try_into().ok()?) as usize)
+    };
     if p.len() < 16 || &p[..8] != b"OpusTags" {
         return;
     }
@@ -72,7 +92,9 @@ pub(crate) fn parse_tags(p: &[u8], tags: &mut Tags) {
     for _ in 0..count.min(10_000) {
         let Some(len) = rd(at) else { return };
         at += 4;
-        let Some(c) = p.get(at..at.saturating_add(len)) else { return };
+        let Some(c) = p.get(at..at.saturating_add(len)) else {
+            return;
+        };
         at += len;
         if let Some((k, v)) = String::from_utf8_lossy(c).split_once('=') {
             tags.set_vorbis(k, v);
@@ -142,17 +164,26 @@ impl OpusStream {
     pub(crate) fn open(mut src: Source, max_channels: u32) -> Result<Self> {
         src.seek(SeekFrom::Start(0))?;
         let mut reader = PacketReader::new(src);
-        let head_pkt = reader.read_packet().map_err(ogg_err)?.ok_or_else(|| Error::NoAudio("empty Ogg stream".into()))?;
+        let head_pkt = reader
+            .read_packet()
+            .map_err(ogg_err)?
+            .ok_or_else(|| Error::NoAudio("empty Ogg stream".into()))?;
         let head = OpusHead::parse(&head_pkt.data)?;
         if u32::from(head.channels) > max_channels {
-            return Err(Error::LimitExceeded { what: "channels", value: head.channels.into(), limit: max_channels.into() });
+            return Err(Error::LimitExceeded {
+                what: "channels",
+                value: head.channels.into(),
+                limit: max_channels.into(),
+            });
         }
         let serial = head_pkt.stream_serial();
         let mut tags = Tags::default();
         // Second packet of the stream: OpusTags. Skip foreign streams' packets.
         let mut first_audio = None;
         loop {
-            let Some(p) = reader.read_packet().map_err(ogg_err)? else { break };
+            let Some(p) = reader.read_packet().map_err(ogg_err)? else {
+                break;
+            };
             if p.stream_serial() != serial {
                 continue;
             }
@@ -176,7 +207,9 @@ impl OpusStream {
             )
         };
         if dec.is_null() || err != 0 {
-            return Err(Error::corrupt(format!("Ogg Opus: libopus rejected the stream layout (error {err})")));
+            return Err(Error::corrupt(format!(
+                "Ogg Opus: libopus rejected the stream layout (error {err})"
+            )));
         }
         let gain = 10f32.powf(f32::from(head.output_gain_q8) / 256.0 / 20.0);
         let end = last_granule(reader.get_mut(), serial)?;
@@ -230,7 +263,9 @@ impl OpusStream {
                 )
             };
             if n < 0 {
-                return Err(Error::corrupt(format!("Ogg Opus: libopus could not decode a packet (error {n})")));
+                return Err(Error::corrupt(format!(
+                    "Ogg Opus: libopus could not decode a packet (error {n})"
+                )));
             }
             let mut frames = n as u64;
             let mut start = 0u64;
@@ -239,7 +274,9 @@ impl OpusStream {
                 self.skip -= start;
             }
             if pkt.last_in_stream() {
-                let total = pkt.absgp_page().saturating_sub(u64::from(self.head.pre_skip));
+                let total = pkt
+                    .absgp_page()
+                    .saturating_sub(u64::from(self.head.pre_skip));
                 self.remaining = Some(self.remaining.map_or(total, |r| r.min(total)));
             }
             if let Some(r) = self.remaining {

@@ -6,7 +6,10 @@ pub(crate) fn container_name(head: &[u8]) -> Option<&'static str> {
     let starts = |m: &[u8]| head.len() >= m.len() && &head[..m.len()] == m;
     if starts(b"RIFF") || starts(b"RF64") || starts(b"BW64") {
         Some("wav")
-    } else if starts(b"FORM") && head.len() >= 12 && (&head[8..12] == b"AIFF" || &head[8..12] == b"AIFC") {
+    } else if starts(b"FORM")
+        && head.len() >= 12
+        && (&head[8..12] == b"AIFF" || &head[8..12] == b"AIFC")
+    {
         Some("aiff")
     } else if starts(b"fLaC") {
         Some("flac")
@@ -52,7 +55,10 @@ pub(crate) fn aiff_comm_frames(head: &[u8]) -> Option<u64> {
             let b = head.get(at + 8..at + 14)?;
             return Some(u64::from(u32::from_be_bytes(b[2..6].try_into().ok()?)));
         }
-        at = at.checked_add(8)?.checked_add(size)?.checked_add(size & 1)?;
+        at = at
+            .checked_add(8)?
+            .checked_add(size)?
+            .checked_add(size & 1)?;
     }
     None
 }

@@ -60,7 +60,10 @@ impl Input {
                 if meta.is_dir() {
                     return Err(Error::invalid(format!("{} is a directory", p.display())));
                 }
-                let hint = p.extension().and_then(|e| e.to_str()).map(str::to_lowercase);
+                let hint = p
+                    .extension()
+                    .and_then(|e| e.to_str())
+                    .map(str::to_lowercase);
                 Ok((Source::new(Box::new(file))?, hint))
             }
             Input::Bytes(b) => Ok((Source::new(Box::new(Cursor::new(BytesRef(b))))?, None)),

@@ -36,29 +36,54 @@ pub(crate) struct SymphoniaStream {
 }
 
 impl SymphoniaStream {
-    pub(crate) fn open(mut src: Source, hint_ext: Option<&str>, container: Option<&str>, opts: &DecodeOptions) -> Result<Self> {
+    pub(crate) fn open(
+        mut src: Source,
+        hint_ext: Option<&str>,
+        container: Option<&str>,
+        opts: &DecodeOptions,
+    ) -> Result<Self> {
         let file_len = src.len();
-        let raw_edit = if container == Some("mp4") && !opts.keep_padding { mp4::audio_edit(&mut src, file_len)? } else { None };
-        let aiff_frames = if container == Some("aiff") { sniff::aiff_comm_frames(&src.peek_at(0, 1 << 16)?) } else { None };
+        let raw_edit = if container == Some("mp4") && !opts.keep_padding {
+            mp4::audio_edit(&mut src, file_len)?
+        } else {
+            None
+        };
+        let aiff_frames = if container == Some("aiff") {
+            sniff::aiff_comm_frames(&src.peek_at(0, 1 << 16)?)
+        } else {
+            None
+        };
         let mut hint = Hint::new();
         if let Some(h) = hint_ext {
             hint.with_extension(h);
         }
         let mss = MediaSourceStream::new(Box::new(src), MediaSourceStreamOptions::default());
-        let fmt_opts = FormatOptions { enable_gapless: !opts.keep_padding, ..Default::default() };
+        let fmt_opts = FormatOptions {
+            enable_gapless: !opts.keep_padding,
+            ..Default::default()
+        };
         let meta_opts = MetadataOptions {
             limit_metadata_bytes: Limit::Maximum(16 << 20),
             limit_visual_bytes: Limit::Maximum(32 << 20),
         };
-        let mut probed = symphonia::default::get_probe().format(&hint, mss, &fmt_opts, &meta_opts).map_err(|e| match e {
-            SymError::Unsupported(_) => Error::Unsupported("no supported audio container or codec found".into()),
-            SymError::IoError(io) if io.kind() == std::io::ErrorKind::UnexpectedEof => {
-                Error::corrupt("the input ends inside its header (truncated or not audio)")
-            }
-            other => Error::from(other),
-        })?;
+        let mut probed = symphonia::default::get_probe()
+            .format(&hint, mss, &fmt_opts, &meta_opts)
+            .map_err(|e| match e {
+                SymError::Unsupported(_) => {
+                    Error::Unsupported("no supported audio container or codec found".into())
+                }
+                SymError::IoError(io) if io.kind() == std::io::ErrorKind::UnexpectedEof => {
+                    Error::corrupt("the input ends inside its header (truncated or not audio)")
+                }
+                other => Error::from(other),
+            })?;
         let mut tags = Tags::default();
-        if let Some(rev) = probed.metadata.get().as_ref().and_then(|m| m.current().cloned()) {
+        if let Some(rev) = probed
+            .metadata
+            .get()
+            .as_ref()
+            .and_then(|m| m.current().cloned())
+        {
             collect_tags(&rev, &mut tags);
         }
         let format = probed.format;
@@ -69,13 +94,23 @@ impl SymphoniaStream {
         let track = format
             .tracks()
             .iter()
-            .find(|t| t.codec_params.codec != CODEC_TYPE_NULL && t.codec_params.sample_rate.is_some())
-            .or_else(|| format.tracks().iter().find(|t| t.codec_params.codec != CODEC_TYPE_NULL))
+            .find(|t| {
+                t.codec_params.codec != CODEC_TYPE_NULL && t.codec_params.sample_rate.is_some()
+            })
+            .or_else(|| {
+                format
+                    .tracks()
+                    .iter()
+                    .find(|t| t.codec_params.codec != CODEC_TYPE_NULL)
+            })
             .ok_or_else(|| Error::Unsupported("the file has no audio track".into()))?;
         let params = track.codec_params.clone();
         let track_id = track.id;
         let registry = symphonia::default::get_codecs();
-        let codec = registry.get_codec(params.codec).map_or_else(|| format!("{:?}", params.codec), |d| d.short_name.to_string());
+        let codec = registry.get_codec(params.codec).map_or_else(
+            || format!("{:?}", params.codec),
+            |d| d.short_name.to_string(),
+        );
         let sample_rate = match params.sample_rate {
             Some(0) => return Err(Error::corrupt("the header declares a sample rate of 0 Hz")),
             Some(r) => r,
@@ -144,7 +179,9 @@ impl SymphoniaStream {
             let mut first = Vec::new();
             let mut w = Vec::new();
             if s.next(&mut first, &mut w)?.is_none() {
-                return Err(Error::NoAudio("the stream contains no decodable audio frames".into()));
+                return Err(Error::NoAudio(
+                    "the stream contains no decodable audio frames".into(),
+                ));
             }
             info.channels = first.len() as u32;
             opts.limits.check_stream(sample_rate, info.channels)?;
@@ -161,7 +198,9 @@ impl SymphoniaStream {
             Some(b) if info.codec.starts_with("pcm") => {
                 Some(u64::from(b) * u64::from(info.sample_rate) * u64::from(info.channels))
             }
-            _ if info.frames > 0 => Some((self.file_len as f64 * 8.0 / info.duration_s).round() as u64),
+            _ if info.frames > 0 => {
+                Some((self.file_len as f64 * 8.0 / info.duration_s).round() as u64)
+            }
             _ => None,
         };
     }
@@ -190,7 +229,11 @@ impl SymphoniaStream {
         Ok(total)
     }
 
-    pub(crate) fn next(&mut self, out: &mut Vec<Vec<f32>>, warnings: &mut Vec<String>) -> Result<Option<()>> {
+    pub(crate) fn next(
+        &mut self,
+        out: &mut Vec<Vec<f32>>,
+        warnings: &mut Vec<String>,
+    ) -> Result<Option<()>> {
         if let Some(p) = self.pending.take() {
             *out = p;
             return Ok(Some(()));
@@ -201,7 +244,9 @@ impl SymphoniaStream {
             }
             let packet = match self.format.next_packet() {
                 Ok(p) => p,
-                Err(SymError::IoError(e)) if e.kind() == std::io::ErrorKind::UnexpectedEof => return Ok(None),
+                Err(SymError::IoError(e)) if e.kind() == std::io::ErrorKind::UnexpectedEof => {
+                    return Ok(None)
+                }
                 Err(SymError::ResetRequired) => {
                     warnings.push("a chained stream follows; only the first is decoded".into());
                     return Ok(None);
@@ -217,7 +262,10 @@ impl SymphoniaStream {
                     self.consecutive_errors += 1;
                     self.total_errors += 1;
                     if self.total_errors <= 5 {
-                        warnings.push(format!("skipped an undecodable packet at {} ({msg})", packet.ts()));
+                        warnings.push(format!(
+                            "skipped an undecodable packet at {} ({msg})",
+                            packet.ts()
+                        ));
                     }
                     if self.consecutive_errors > MAX_CONSECUTIVE_ERRORS {
                         return Err(Error::corrupt(format!(
@@ -226,7 +274,9 @@ impl SymphoniaStream {
                     }
                     continue;
                 }
-                Err(SymError::IoError(e)) if e.kind() == std::io::ErrorKind::UnexpectedEof => return Ok(None),
+                Err(SymError::IoError(e)) if e.kind() == std::io::ErrorKind::UnexpectedEof => {
+                    return Ok(None)
+                }
                 Err(e) => return Err(e.into()),
             };
             self.consecutive_errors = 0;
@@ -272,7 +322,11 @@ impl SymphoniaStream {
 /// Bit depth from an ALAC magic cookie (ALACSpecificConfig, optionally inside its atom header).
 fn alac_bit_depth(cookie: Option<&[u8]>) -> Option<u32> {
     let c = cookie?;
-    let c = if c.len() >= 12 && &c[4..8] == b"alac" { &c[12..] } else { c };
+    let c = if c.len() >= 12 && &c[4..8] == b"alac" {
+        &c[12..]
+    } else {
+        c
+    };
     c.get(5).map(|&b| u32::from(b)).filter(|&b| b > 0)
 }
 
@@ -292,8 +346,12 @@ fn collect_tags(rev: &MetadataRevision, tags: &mut Tags) {
             Some(StandardTagKey::Artist) => tags.artist = tags.artist.take().or(v),
             Some(StandardTagKey::Album) => tags.album = tags.album.take().or(v),
             Some(StandardTagKey::AlbumArtist) => tags.album_artist = tags.album_artist.take().or(v),
-            Some(StandardTagKey::TrackNumber) => tags.track_number = tags.track_number.or_else(|| parse_track(&value)),
-            Some(StandardTagKey::Date) | Some(StandardTagKey::ReleaseDate) => tags.date = tags.date.take().or(v),
+            Some(StandardTagKey::TrackNumber) => {
+                tags.track_number = tags.track_number.or_else(|| parse_track(&value))
+            }
+            Some(StandardTagKey::Date) | Some(StandardTagKey::ReleaseDate) => {
+                tags.date = tags.date.take().or(v)
+            }
             Some(StandardTagKey::Genre) => tags.genre = tags.genre.take().or(v),
             Some(StandardTagKey::IdentIsrc) => tags.isrc = tags.isrc.take().or(v),
             _ => {

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Runs every test suite: Rust (fmt, clippy, unit + integration tests), then each suite in
+# scripts/test.d/ (Python, Node, Kotlin as they land). Prints one summary line per suite and a
+# final "N passed, N failed" line.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+passed=0; failed=0; names=()
+suite() {
+  local name=$1; shift
+  echo "::: suite $name"
+  if "$@"; then passed=$((passed+1)); names+=("$name: ok"); else failed=$((failed+1)); names+=("$name: FAILED"); fi
+}
+suite rust-fmt cargo fmt --all -- --check
+suite rust-clippy cargo clippy --workspace --all-targets --quiet -- -D warnings
+suite rust-tests cargo test --workspace --quiet
+for t in scripts/test.d/*.sh; do
+  [ -e "$t" ] && suite "$(basename "$t" .sh)" bash "$t"
+done
+echo "::: summary"
+printf '  %s\n' "${names[@]}"
+echo "suites: $passed passed, $failed failed"
+[ "$failed" = 0 ]
