@@ -110,9 +110,12 @@ impl Resampler {
             let ratio = f64::from(out_rate) / f64::from(in_rate);
             let r = SincFixedIn::<f32>::new(ratio, 1.0, quality.params(), BLOCK, channels)
                 .map_err(|e| Error::Internal(format!("resampler construction: {e}")))?;
-            let delay = r.output_delay();
+            // rubato 0.16's SincFixedIn starts its first output window centred on input frame 0
+            // (its history is pre-filled with sinc_len/2 zeros), so its output is already
+            // aligned: `output_delay()` reports the filter's half-length, not a lag to remove.
+            // `impulse_stays_where_it_was_for_every_preset` in tests/resample.rs guards this.
             let max = r.output_frames_max();
-            (Some(r), delay, vec![vec![0.0; max]; channels])
+            (Some(r), 0, vec![vec![0.0; max]; channels])
         };
         Ok(Resampler {
             inner,
