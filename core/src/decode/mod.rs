@@ -5,6 +5,7 @@
 //! by the track. Gapless trimming is applied: MP3 LAME/Xing delay and padding (symphonia), AAC
 //! and ALAC priming from the MP4 edit list ([`mp4`]), Opus pre-skip and final granule ([`opus`]).
 
+mod guard;
 mod info;
 mod mp4;
 mod opus;
@@ -67,9 +68,10 @@ impl Decoder {
         if src.len() == 0 {
             return Err(Error::NoAudio("the input is empty (0 bytes)".into()));
         }
-        let head = src.peek_at(0, 4096)?;
+        let head = src.peek_at(0, 1 << 16)?;
         let container = sniff::container_name(&head);
         let limits = opts.limits.clone();
+        guard::check_headers(container, &head, src.len(), &limits)?;
         let mut open_warnings = Vec::new();
         let (backend, info) = if sniff::is_ogg_opus(&head) {
             let len = src.len();

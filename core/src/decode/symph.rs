@@ -73,7 +73,14 @@ impl SymphoniaStream {
                     Error::Unsupported("no supported audio container or codec found".into())
                 }
                 SymError::IoError(io) if io.kind() == std::io::ErrorKind::UnexpectedEof => {
-                    Error::corrupt("the input ends inside its header (truncated or not audio)")
+                    match container {
+                        Some(c) => Error::corrupt(format!(
+                            "the input ends inside its {c} header (truncated)"
+                        )),
+                        None => Error::Unsupported(
+                            "no supported audio container found in the data".into(),
+                        ),
+                    }
                 }
                 other => Error::from(other),
             })?;
@@ -242,7 +249,7 @@ impl SymphoniaStream {
             if self.window.keep == Some(0) {
                 return Ok(None);
             }
-            let packet = match self.format.next_packet() {
+            let packet = match guarded(|| self.format.next_packet())? {
                 Ok(p) => p,
                 Err(SymError::IoError(e)) if e.kind() == std::io::ErrorKind::UnexpectedEof => {
                     return Ok(None)
@@ -256,9 +263,17 @@ impl SymphoniaStream {
             if packet.track_id() != self.track_id {
                 continue;
             }
-            let decoded = match self.decoder.decode(&packet) {
+            let decoder = &mut self.decoder;
+            let result = guarded(|| decoder.decode(&packet).map(|_| ()))?;
+            let decoded = match result.map(|()| self.decoder.last_decoded()) {
                 Ok(d) => d,
-                Err(SymError::DecodeError(msg)) => {
+                // A bit reader running off the end of a packet is a corrupt packet, not the end
+                // of the file: skip it like any other undecodable packet.
+                Err(
+                    e
+                    @ (SymError::DecodeError(_) | SymError::IoError(_) | SymError::Unsupported(_)),
+                ) => {
+                    let msg = e.to_string();
                     self.consecutive_errors += 1;
                     self.total_errors += 1;
                     if self.total_errors <= 5 {
@@ -273,9 +288,6 @@ impl SymphoniaStream {
                         )));
                     }
                     continue;
-                }
-                Err(SymError::IoError(e)) if e.kind() == std::io::ErrorKind::UnexpectedEof => {
-                    return Ok(None)
                 }
                 Err(e) => return Err(e.into()),
             };
@@ -317,6 +329,14 @@ impl SymphoniaStream {
             return Ok(Some(()));
         }
     }
+}
+
+/// Run a symphonia call, turning a panic on malformed data into a typed error. Symphonia 0.5
+/// asserts on some forged headers instead of returning an error; a library used in servers
+/// must not take the process down for one bad upload.
+fn guarded<T>(f: impl FnOnce() -> T) -> Result<T> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f))
+        .map_err(|_| Error::corrupt("the decoder rejected malformed data (internal assertion)"))
 }
 
 /// Bit depth from an ALAC magic cookie (ALACSpecificConfig, optionally inside its atom header).

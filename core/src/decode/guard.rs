@@ -1,0 +1,169 @@
+//! Header checks made before symphonia sees the input. Symphonia 0.5 panics on some forged
+//! headers (a 0 Hz WAV or an infinite AIFF rate builds a `TimeBase` with a zero denominator)
+//! and allocates whatever an ID3v2 header claims; these checks turn such inputs into typed
+//! errors first. The symphonia calls are additionally wrapped in `catch_unwind` (symph.rs).
+
+use crate::error::{Error, Result};
+use crate::limits::Limits;
+
+fn le16(b: &[u8], at: usize) -> Option<u32> {
+    Some(u32::from(u16::from_le_bytes(
+        b.get(at..at + 2)?.try_into().ok()?,
+    )))
+}
+fn le32(b: &[u8], at: usize) -> Option<u32> {
+    Some(u32::from_le_bytes(b.get(at..at + 4)?.try_into().ok()?))
+}
+fn be16(b: &[u8], at: usize) -> Option<u32> {
+    Some(u32::from(u16::from_be_bytes(
+        b.get(at..at + 2)?.try_into().ok()?,
+    )))
+}
+fn be32(b: &[u8], at: usize) -> Option<u32> {
+    Some(u32::from_be_bytes(b.get(at..at + 4)?.try_into().ok()?))
+}
+
+fn check_format(rate: f64, channels: u32, bits: u32, limits: &Limits, what: &str) -> Result<()> {
+    if channels == 0 {
+        return Err(Error::corrupt(format!(
+            "{what}: the header declares 0 channels"
+        )));
+    }
+    if channels > limits.max_channels {
+        return Err(Error::LimitExceeded {
+            what: "channels",
+            value: channels.into(),
+            limit: limits.max_channels.into(),
+        });
+    }
+    if !rate.is_finite() || rate < f64::from(limits.min_sample_rate) {
+        return Err(Error::corrupt(format!(
+            "{what}: implausible sample rate {rate} Hz"
+        )));
+    }
+    if rate > f64::from(limits.max_sample_rate) {
+        return Err(Error::LimitExceeded {
+            what: "sample rate (Hz)",
+            value: rate.min(u64::MAX as f64) as u64,
+            limit: limits.max_sample_rate.into(),
+        });
+    }
+    if bits == 0 || bits > 64 {
+        return Err(Error::corrupt(format!(
+            "{what}: invalid bits per sample {bits}"
+        )));
+    }
+    Ok(())
+}
+
+/// Check the headers that symphonia would otherwise trust. `head` is the first 64 KiB.
+pub(crate) fn check_headers(
+    container: Option<&str>,
+    head: &[u8],
+    file_len: u64,
+    limits: &Limits,
+) -> Result<()> {
+    match container {
+        Some("wav") if head.starts_with(b"RIFF") => check_wav(head, limits),
+        Some("aiff") => check_aiff(head, limits),
+        Some("mp3") if head.starts_with(b"ID3") => check_id3(head, file_len),
+        _ => Ok(()),
+    }
+}
+
+fn check_wav(head: &[u8], limits: &Limits) -> Result<()> {
+    let mut at = 12usize;
+    for _ in 0..1024 {
+        let (Some(id), Some(size)) = (head.get(at..at + 4), le32(head, at + 4)) else {
+            return Ok(());
+        };
+        if id == b"fmt " {
+            let b = at + 8;
+            let (Some(channels), Some(rate), Some(block_align), Some(bits)) = (
+                le16(head, b + 2),
+                le32(head, b + 4),
+                le16(head, b + 12),
+                le16(head, b + 14),
+            ) else {
+                return Err(Error::corrupt("wav: the fmt chunk is truncated"));
+            };
+            check_format(f64::from(rate), channels, bits, limits, "wav")?;
+            if block_align == 0 {
+                return Err(Error::corrupt("wav: block align is 0"));
+            }
+            return Ok(());
+        }
+        if id == b"data" {
+            return Err(Error::corrupt(
+                "wav: the data chunk comes before any fmt chunk",
+            ));
+        }
+        at = match at
+            .checked_add(8)
+            .and_then(|a| a.checked_add(size as usize + (size as usize & 1)))
+        {
+            Some(a) => a,
+            None => return Ok(()),
+        };
+    }
+    Ok(())
+}
+
+/// IEEE 754 80-bit extended (AIFF's sample rate) to f64; infinities and NaN pass through.
+fn extended_to_f64(b: &[u8]) -> f64 {
+    let sign = if b[0] & 0x80 != 0 { -1.0 } else { 1.0 };
+    let exp = (i32::from(b[0] & 0x7f) << 8) | i32::from(b[1]);
+    let mant = u64::from_be_bytes(b[2..10].try_into().unwrap());
+    if exp == 0x7fff {
+        return f64::INFINITY;
+    }
+    if exp == 0 && mant == 0 {
+        return 0.0;
+    }
+    sign * (mant as f64) * 2f64.powi(exp - 16383 - 63)
+}
+
+fn check_aiff(head: &[u8], limits: &Limits) -> Result<()> {
+    let mut at = 12usize;
+    for _ in 0..1024 {
+        let (Some(id), Some(size)) = (head.get(at..at + 4), be32(head, at + 4)) else {
+            return Ok(());
+        };
+        if id == b"COMM" {
+            let b = at + 8;
+            let (Some(channels), Some(bits), Some(rate)) =
+                (be16(head, b), be16(head, b + 6), head.get(b + 8..b + 18))
+            else {
+                return Err(Error::corrupt("aiff: the COMM chunk is truncated"));
+            };
+            return check_format(extended_to_f64(rate), channels, bits, limits, "aiff");
+        }
+        at = match at
+            .checked_add(8)
+            .and_then(|a| a.checked_add(size as usize + (size as usize & 1)))
+        {
+            Some(a) => a,
+            None => return Ok(()),
+        };
+    }
+    Ok(())
+}
+
+fn check_id3(head: &[u8], file_len: u64) -> Result<()> {
+    let Some(s) = head.get(6..10) else {
+        return Ok(());
+    };
+    if s.iter().any(|b| b & 0x80 != 0) {
+        return Err(Error::corrupt(
+            "ID3v2: the tag size is not a syncsafe integer",
+        ));
+    }
+    let size = s.iter().fold(0u64, |acc, &b| (acc << 7) | u64::from(b)) + 10;
+    if size > file_len {
+        return Err(Error::Corrupt {
+            reason: format!("ID3v2: the tag claims {size} bytes but the file holds {file_len}"),
+            offset: Some(6),
+        });
+    }
+    Ok(())
+}

@@ -1,0 +1,423 @@
+//! Hostile and broken inputs: each must end in a typed error (or a correct, possibly short,
+//! decode) within 1 s, with peak heap under 100 MB and no panic. A 60-minute stream decodes
+//! with a flat heap (< 50 MB).
+
+mod common;
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::io::{Read, Seek, SeekFrom};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use quaver_core::{Decoder, Error, Input};
+
+/// Counts live heap bytes and the peak, so a test can bound what a hostile file makes us allocate.
+struct Counting;
+static LIVE: AtomicUsize = AtomicUsize::new(0);
+static PEAK: AtomicUsize = AtomicUsize::new(0);
+
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, l: Layout) -> *mut u8 {
+        let p = unsafe { System.alloc(l) };
+        if !p.is_null() {
+            let now = LIVE.fetch_add(l.size(), Ordering::Relaxed) + l.size();
+            PEAK.fetch_max(now, Ordering::Relaxed);
+        }
+        p
+    }
+    unsafe fn dealloc(&self, p: *mut u8, l: Layout) {
+        unsafe { System.dealloc(p, l) };
+        LIVE.fetch_sub(l.size(), Ordering::Relaxed);
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+static SERIAL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn wav(rate: u32, ch: u16, bits: u16, fmt_tag: u16, data_size: Option<u32>, pcm: &[u8]) -> Vec<u8> {
+    let ba = ch.wrapping_mul(bits / 8);
+    let mut fmt = Vec::new();
+    fmt.extend(fmt_tag.to_le_bytes());
+    fmt.extend(ch.to_le_bytes());
+    fmt.extend(rate.to_le_bytes());
+    fmt.extend(rate.wrapping_mul(u32::from(ba)).to_le_bytes());
+    fmt.extend(ba.to_le_bytes());
+    fmt.extend(bits.to_le_bytes());
+    let mut body = b"WAVE".to_vec();
+    body.extend(b"fmt ");
+    body.extend((fmt.len() as u32).to_le_bytes());
+    body.extend(&fmt);
+    body.extend(b"data");
+    body.extend(data_size.unwrap_or(pcm.len() as u32).to_le_bytes());
+    body.extend(pcm);
+    let mut out = b"RIFF".to_vec();
+    out.extend((body.len() as u32).to_le_bytes());
+    out.extend(body);
+    out
+}
+
+fn fixture_bytes(name: &str) -> Vec<u8> {
+    std::fs::read(common::fixture(name)).unwrap()
+}
+
+fn flip(mut b: Vec<u8>, seed: u64, count: usize) -> Vec<u8> {
+    let mut x = seed;
+    let n = b.len();
+    for _ in 0..count {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        let i = n / 4 + (x as usize % (n / 2));
+        b[i] ^= 1 << (x % 8);
+    }
+    b
+}
+
+/// Recompute the CRC of the Ogg page starting at `at` (poly 0x04c11db7, MSB first, init 0).
+fn fix_ogg_crc(b: &mut [u8], at: usize) {
+    let nseg = b[at + 26] as usize;
+    let len = 27
+        + nseg
+        + b[at + 27..at + 27 + nseg]
+            .iter()
+            .map(|&x| x as usize)
+            .sum::<usize>();
+    b[at + 22..at + 26].fill(0);
+    let mut crc = 0u32;
+    for &byte in &b[at..at + len] {
+        crc ^= u32::from(byte) << 24;
+        for _ in 0..8 {
+            crc = if crc & 0x8000_0000 != 0 {
+                (crc << 1) ^ 0x04c1_1db7
+            } else {
+                crc << 1
+            };
+        }
+    }
+    b[at + 22..at + 26].copy_from_slice(&crc.to_le_bytes());
+}
+
+fn truncate(b: Vec<u8>, frac: f64) -> Vec<u8> {
+    let n = (b.len() as f64 * frac) as usize;
+    b[..n].to_vec()
+}
+
+fn pseudo_random(n: usize, seed: u64) -> Vec<u8> {
+    let mut x = seed;
+    (0..n)
+        .map(|_| {
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (x >> 33) as u8
+        })
+        .collect()
+}
+
+/// What a case may end in.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Expect {
+    /// Must be a typed error.
+    Reject,
+    /// A typed error or a decode of at most `max_s` seconds (what the data really holds).
+    Either { max_s: f64 },
+}
+
+fn cases() -> Vec<(&'static str, Vec<u8>, Expect)> {
+    use Expect::*;
+    let pcm = vec![0u8; 44_100 * 4];
+    let flac = fixture_bytes("flac_s16.flac");
+    let mp3 = fixture_bytes("mp3_cbr128.mp3");
+    let m4a = fixture_bytes("aac_lc.m4a");
+    let opus = fixture_bytes("opus_stereo.opus");
+    let vorbis = fixture_bytes("vorbis.ogg");
+    let aiff = fixture_bytes("aiff_s16.aiff");
+    let mut v = vec![
+        ("zero bytes", Vec::new(), Reject),
+        ("random 1 MiB", pseudo_random(1 << 20, 7), Reject),
+        (
+            "html error page",
+            b"<!DOCTYPE html><html><body>502 Bad Gateway</body></html>".repeat(20),
+            Reject,
+        ),
+        (
+            "wav header only",
+            wav(44_100, 2, 16, 1, Some(0), &[])[..44].to_vec(),
+            Reject,
+        ),
+        (
+            "wav data size 0",
+            wav(44_100, 2, 16, 1, Some(0), &[]),
+            Reject,
+        ),
+        (
+            "wav claims 4 GB of data",
+            wav(44_100, 2, 16, 1, Some(u32::MAX - 1), &pcm),
+            Either { max_s: 1.01 },
+        ),
+        (
+            "wav 65535 channels",
+            wav(44_100, 65_535, 16, 1, None, &pcm),
+            Reject,
+        ),
+        ("wav 0 Hz", wav(0, 2, 16, 1, None, &pcm), Reject),
+        ("wav 4 GHz", wav(u32::MAX, 2, 16, 1, None, &pcm), Reject),
+        ("wav 0 channels", wav(44_100, 0, 16, 1, None, &pcm), Reject),
+        ("wav 0 bits", wav(44_100, 2, 0, 1, None, &pcm), Reject),
+        ("wav 7 bits", wav(44_100, 2, 7, 1, None, &pcm), Reject),
+        (
+            "wav unknown format tag",
+            wav(44_100, 2, 16, 0x1234, None, &pcm),
+            Reject,
+        ),
+        (
+            "wav odd data length",
+            wav(44_100, 2, 16, 1, None, &pcm[..1001]),
+            Either { max_s: 0.006 },
+        ),
+    ];
+    // A chunk whose size points past the end of the file, before the data chunk.
+    let mut bad_chunk = wav(44_100, 2, 16, 1, None, &pcm);
+    bad_chunk.splice(36..36, b"junk\xf0\xff\xff\x7f".iter().copied());
+    v.push(("wav chunk size past EOF", bad_chunk, Either { max_s: 1.01 }));
+    for (i, f) in [0.001, 0.01, 0.05, 0.3, 0.6, 0.95].iter().enumerate() {
+        let name: &'static str = [
+            "flac cut 0.1%",
+            "flac cut 1%",
+            "flac cut 5%",
+            "flac cut 30%",
+            "flac cut 60%",
+            "flac cut 95%",
+        ][i];
+        v.push((
+            name,
+            truncate(flac.clone(), *f),
+            Either {
+                max_s: 4.0 * f + 0.2,
+            },
+        ));
+    }
+    v.push((
+        "flac bit flips",
+        flip(flac.clone(), 1, 200),
+        Either { max_s: 4.01 },
+    ));
+    v.push((
+        "flac stream info zeroed",
+        {
+            let mut b = flac.clone();
+            b[8..42].fill(0);
+            b
+        },
+        Reject,
+    ));
+    v.push((
+        "mp3 cut 50%",
+        truncate(mp3.clone(), 0.5),
+        Either { max_s: 2.2 },
+    ));
+    v.push((
+        "mp3 bit flips",
+        flip(mp3.clone(), 2, 300),
+        Either { max_s: 4.01 },
+    ));
+    v.push((
+        "mp3 sync words only",
+        [0xFF, 0xFB, 0x90, 0x00].repeat(5000),
+        Either { max_s: 1.0 },
+    ));
+    let mut id3 = b"ID3\x03\x00\x00\x7f\x7f\x7f\x7f".to_vec();
+    id3.extend(b"TIT2\x0f\xff\xff\xff\x00\x00\x00hello");
+    id3.extend(&mp3[..2000]);
+    v.push(("id3 claims 256 MB", id3, Either { max_s: 0.2 }));
+    v.push((
+        "m4a cut 50%",
+        truncate(m4a.clone(), 0.5),
+        Either { max_s: 4.01 },
+    ));
+    v.push((
+        "m4a bit flips",
+        flip(m4a.clone(), 3, 300),
+        Either { max_s: 4.01 },
+    ));
+    let mut box0 = m4a.clone();
+    box0[0..4].copy_from_slice(&0u32.to_be_bytes());
+    v.push(("mp4 ftyp size 0", box0, Either { max_s: 4.01 }));
+    let mut box1 = b"\x00\x00\x00\x01ftyp\xff\xff\xff\xff\xff\xff\xff\xffM4A ".to_vec();
+    box1.extend(&m4a[24..]);
+    v.push(("mp4 largesize overflow", box1, Either { max_s: 4.01 }));
+    let moov = m4a.windows(4).position(|w| w == b"moov").unwrap();
+    let mut no_moov = m4a.clone();
+    no_moov[moov..moov + 4].copy_from_slice(b"free");
+    v.push(("mp4 without moov", no_moov, Reject));
+    v.push((
+        "opus bad crc",
+        {
+            let mut b = opus.clone();
+            let n = b.len();
+            b[n / 2] ^= 0x55;
+            b
+        },
+        Either { max_s: 4.01 },
+    ));
+    v.push((
+        "opus cut 40%",
+        truncate(opus.clone(), 0.4),
+        Either { max_s: 1.8 },
+    ));
+    let mut opus_ch0 = opus.clone();
+    let h = opus_ch0.windows(8).position(|w| w == b"OpusHead").unwrap();
+    opus_ch0[h + 9] = 0;
+    fix_ogg_crc(&mut opus_ch0, 0);
+    v.push(("opus head 0 channels", opus_ch0, Reject));
+    let mut opus_fam0_3ch = opus.clone();
+    opus_fam0_3ch[h + 9] = 3;
+    fix_ogg_crc(&mut opus_fam0_3ch, 0);
+    let mut opus_crc_check = opus.clone();
+    fix_ogg_crc(&mut opus_crc_check, 0);
+    assert_eq!(
+        opus_crc_check, opus,
+        "the test's Ogg CRC matches the encoder's"
+    );
+    v.push(("opus family 0 with 3 channels", opus_fam0_3ch, Reject));
+    v.push((
+        "vorbis bit flips",
+        flip(vorbis.clone(), 4, 100),
+        Either { max_s: 4.01 },
+    ));
+    v.push((
+        "vorbis cut 30%",
+        truncate(vorbis, 0.3),
+        Either { max_s: 1.5 },
+    ));
+    let comm = aiff.windows(4).position(|w| w == b"COMM").unwrap();
+    let mut aiff_inf = aiff.clone();
+    aiff_inf[comm + 16..comm + 18].copy_from_slice(&[0x7f, 0xff]);
+    v.push(("aiff rate exponent inf", aiff_inf, Reject));
+    v
+}
+
+#[test]
+fn hostile_inputs_end_in_typed_errors_fast_and_small() {
+    let _g = SERIAL.lock().unwrap();
+    let cases = cases();
+    assert!(cases.len() >= 30, "only {} cases", cases.len());
+    let mut failures = Vec::new();
+    for (name, bytes, expect) in cases {
+        let base = LIVE.load(Ordering::Relaxed) + bytes.len();
+        PEAK.store(base, Ordering::Relaxed);
+        let start = Instant::now();
+        let result = std::panic::catch_unwind(move || {
+            let mut dec = Decoder::open(Input::bytes(bytes))?;
+            let mut frames = 0u64;
+            let rate = dec.info().sample_rate;
+            while let Some(c) = dec.next_chunk()? {
+                frames += c.frames() as u64;
+            }
+            Ok::<f64, Error>(frames as f64 / f64::from(rate))
+        });
+        let elapsed = start.elapsed();
+        let peak = PEAK.load(Ordering::Relaxed).saturating_sub(base);
+        let outcome = match &result {
+            Err(_) => "PANIC".to_string(),
+            Ok(Err(e)) => format!("error {} ({e})", e.code()),
+            Ok(Ok(s)) => format!("decoded {s:.3} s"),
+        };
+        println!(
+            "{name:<32} {outcome} in {:.0} ms, peak heap {:.1} MB",
+            elapsed.as_secs_f64() * 1e3,
+            peak as f64 / 1e6
+        );
+        let ok = match (&result, expect) {
+            (Err(_), _) => false,
+            (Ok(Err(Error::Internal(_))), _) => false,
+            (Ok(Err(_)), _) => true,
+            (Ok(Ok(_)), Expect::Reject) => false,
+            (Ok(Ok(s)), Expect::Either { max_s }) => *s <= max_s,
+        };
+        if !ok || elapsed > Duration::from_secs(1) || peak > 100_000_000 {
+            failures.push(format!(
+                "{name}: {outcome}, {elapsed:?}, {peak} bytes (expected {expect:?})"
+            ));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "hostile inputs mishandled:\n{}",
+        failures.join("\n")
+    );
+}
+
+/// A 60-minute 44.1 kHz stereo 16-bit WAV produced on the fly (never stored): header + a ramp.
+struct VirtualWav {
+    header: Vec<u8>,
+    data_len: u64,
+    pos: u64,
+}
+
+impl VirtualWav {
+    fn new(seconds: u64) -> Self {
+        let data_len = seconds * 44_100 * 4;
+        let mut header = wav(44_100, 2, 16, 1, Some(data_len as u32), &[]);
+        let riff = (header.len() as u64 - 8 + data_len) as u32;
+        header[4..8].copy_from_slice(&riff.to_le_bytes());
+        VirtualWav {
+            header,
+            data_len,
+            pos: 0,
+        }
+    }
+    fn len(&self) -> u64 {
+        self.header.len() as u64 + self.data_len
+    }
+}
+
+impl Read for VirtualWav {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let mut n = 0;
+        while n < buf.len() && self.pos < self.len() {
+            let p = self.pos as usize;
+            buf[n] = if p < self.header.len() {
+                self.header[p]
+            } else {
+                ((p - self.header.len()) / 4 % 251) as u8
+            };
+            n += 1;
+            self.pos += 1;
+        }
+        Ok(n)
+    }
+}
+
+impl Seek for VirtualWav {
+    fn seek(&mut self, pos: SeekFrom) -> std::io::Result<u64> {
+        self.pos = match pos {
+            SeekFrom::Start(p) => p,
+            SeekFrom::End(d) => (self.len() as i64 + d) as u64,
+            SeekFrom::Current(d) => (self.pos as i64 + d) as u64,
+        };
+        Ok(self.pos)
+    }
+}
+
+#[test]
+fn sixty_minute_stream_decodes_with_a_flat_heap() {
+    let _g = SERIAL.lock().unwrap();
+    let base = LIVE.load(Ordering::Relaxed);
+    PEAK.store(base, Ordering::Relaxed);
+    let mut dec = Decoder::open(Input::reader(VirtualWav::new(3_600), Some("wav"))).unwrap();
+    let mut chunk = quaver_core::AudioBuffer::default();
+    let mut frames = 0u64;
+    while dec.next_chunk_into(&mut chunk).unwrap() {
+        frames += chunk.frames() as u64;
+    }
+    let peak = PEAK.load(Ordering::Relaxed) - base;
+    println!(
+        "60 min: {frames} frames, peak heap {:.2} MB",
+        peak as f64 / 1e6
+    );
+    assert_eq!(frames, 3_600 * 44_100);
+    assert!(peak < 50_000_000, "peak heap {peak} bytes");
+}
