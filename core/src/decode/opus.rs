@@ -180,10 +180,7 @@ impl OpusStream {
         let mut tags = Tags::default();
         // Second packet of the stream: OpusTags. Skip foreign streams' packets.
         let mut first_audio = None;
-        loop {
-            let Some(p) = reader.read_packet().map_err(ogg_err)? else {
-                break;
-            };
+        while let Some(p) = reader.read_packet().map_err(ogg_err)? {
             if p.stream_serial() != serial {
                 continue;
             }
