@@ -182,6 +182,19 @@ fn cases() -> Vec<(&'static str, Vec<u8>, Expect)> {
     let mut bad_chunk = wav(44_100, 2, 16, 1, None, &pcm);
     bad_chunk.splice(36..36, b"junk\xf0\xff\xff\x7f".iter().copied());
     v.push(("wav chunk size past EOF", bad_chunk, Either { max_s: 1.01 }));
+    let mut rf64 = wav(44_100, 2, 16, 1, Some(u32::MAX), &pcm);
+    rf64[0..4].copy_from_slice(b"RF64");
+    rf64[4..8].copy_from_slice(&u32::MAX.to_le_bytes());
+    v.push(("rf64 with placeholder sizes", rf64, Either { max_s: 1.01 }));
+    v.push((
+        "wav riff size too small",
+        {
+            let mut b = wav(44_100, 2, 16, 1, None, &pcm);
+            b[4..8].copy_from_slice(&100u32.to_le_bytes());
+            b
+        },
+        Either { max_s: 1.01 },
+    ));
     for (i, f) in [0.001, 0.01, 0.05, 0.3, 0.6, 0.95].iter().enumerate() {
         let name: &'static str = [
             "flac cut 0.1%",

@@ -64,7 +64,7 @@ pub(crate) fn check_headers(
     limits: &Limits,
 ) -> Result<()> {
     match container {
-        Some("wav") if head.starts_with(b"RIFF") => check_wav(head, limits),
+        Some("wav") => check_wav(head, limits),
         Some("aiff") => check_aiff(head, limits),
         Some("mp3") if head.starts_with(b"ID3") => check_id3(head, file_len),
         _ => Ok(()),
@@ -166,4 +166,52 @@ fn check_id3(head: &[u8], file_len: u64) -> Result<()> {
         });
     }
     Ok(())
+}
+
+/// Header repairs for WAV files that streaming writers and broken tools produce, so the decoder
+/// reads what the data really holds: a RIFF size that disagrees with the file (too small, or
+/// 0xFFFFFFFF from a pipe), a `data` size past the end of the file, and RF64 (whose real sizes
+/// live in a `ds64` chunk symphonia 0.5 does not read). Returns `(offset, bytes)` patches for
+/// the source; the file itself is never modified.
+pub(crate) fn repair_wav(head: &[u8], file_len: u64) -> Vec<(u64, Vec<u8>)> {
+    let is_rf64 = head.starts_with(b"RF64") || head.starts_with(b"BW64");
+    if !(head.starts_with(b"RIFF") || is_rf64) || head.get(8..12) != Some(b"WAVE") {
+        return Vec::new();
+    }
+    let mut patches = Vec::new();
+    if is_rf64 {
+        patches.push((0, b"RIFF".to_vec()));
+    }
+    // RIFF size: whatever the header says, the chunk ends with the file.
+    let riff = (file_len.saturating_sub(8)).min(u64::from(u32::MAX)) as u32;
+    if le32(head, 4) != Some(riff) {
+        patches.push((4, riff.to_le_bytes().to_vec()));
+    }
+    let mut at = 12usize;
+    for _ in 0..100_000 {
+        let (Some(id), Some(size)) = (head.get(at..at + 4), le32(head, at + 4)) else {
+            break;
+        };
+        if id == b"data" {
+            let available = file_len.saturating_sub(at as u64 + 8);
+            // Larger than the file (or RF64's 0xFFFFFFFF placeholder): read to the end of file.
+            let fixed = if is_rf64 || u64::from(size) > available {
+                available.min(u64::from(u32::MAX)) as u32
+            } else {
+                size
+            };
+            if fixed != size {
+                patches.push((at as u64 + 4, fixed.to_le_bytes().to_vec()));
+            }
+            break;
+        }
+        at = match at
+            .checked_add(8)
+            .and_then(|a| a.checked_add(size as usize + (size as usize & 1)))
+        {
+            Some(a) => a,
+            None => break,
+        };
+    }
+    patches
 }

@@ -72,6 +72,11 @@ impl Decoder {
         let container = sniff::container_name(&head);
         let limits = opts.limits.clone();
         guard::check_headers(container, &head, src.len(), &limits)?;
+        if container == Some("wav") {
+            for (offset, bytes) in guard::repair_wav(&head, src.len()) {
+                src.patch(offset, bytes);
+            }
+        }
         let mut open_warnings = Vec::new();
         let (backend, info) = if sniff::is_ogg_opus(&head) {
             let len = src.len();
@@ -161,10 +166,18 @@ impl Decoder {
         };
         if got.is_none() {
             self.finished = true;
-            if self.emitted == 0 {
+            // A well-formed file that declares no audio is an empty stream; a file that claims
+            // audio but yields none is broken.
+            if self.emitted == 0 && self.info.frames > 0 {
                 return Err(Error::NoAudio(
                     "the stream contains no decodable audio frames".into(),
                 ));
+            }
+            if let Backend::Opus(s) = &self.backend {
+                if s.bad_pages > 0 {
+                    self.warnings
+                        .push(format!("skipped {} Ogg pages with a bad CRC", s.bad_pages));
+                }
             }
             if self.info.frames > self.emitted && !matches!(self.backend, Backend::Opus(_)) {
                 self.warnings.push(format!(

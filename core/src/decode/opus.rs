@@ -155,7 +155,12 @@ pub(crate) struct OpusStream {
     pcm: Vec<f32>,
     pub(crate) tags: Tags,
     first_audio: Option<ogg::Packet>,
+    /// Pages skipped for a bad CRC.
+    pub(crate) bad_pages: u32,
 }
+
+/// Damaged pages skipped before the stream is declared corrupt.
+const MAX_BAD_PAGES: u32 = 64;
 
 /// Largest Opus frame: 120 ms at 48 kHz.
 const MAX_FRAME: usize = 5760;
@@ -223,6 +228,7 @@ impl OpusStream {
             pcm,
             tags,
             first_audio,
+            bad_pages: 0,
         })
     }
 
@@ -240,9 +246,16 @@ impl OpusStream {
             }
             let pkt = match self.first_audio.take() {
                 Some(p) => p,
-                None => match self.reader.read_packet().map_err(ogg_err)? {
-                    Some(p) => p,
-                    None => return Ok(None),
+                None => match self.reader.read_packet() {
+                    Ok(Some(p)) => p,
+                    Ok(None) => return Ok(None),
+                    // A damaged page: the reader has consumed it; carry on from the next one,
+                    // as players do, but give up on a stream that is damaged throughout.
+                    Err(ogg::OggReadError::HashMismatch(..)) if self.bad_pages < MAX_BAD_PAGES => {
+                        self.bad_pages += 1;
+                        continue;
+                    }
+                    Err(e) => return Err(ogg_err(e)),
                 },
             };
             if pkt.stream_serial() != self.serial || pkt.data.is_empty() {

@@ -114,6 +114,9 @@ impl AsRef<[u8]> for BytesRef {
 pub(crate) struct Source {
     inner: Box<dyn ReadSeek>,
     len: u64,
+    pos: u64,
+    /// Bytes presented instead of the file's own (header repairs, see `guard::repair_wav`).
+    patches: Vec<(u64, Vec<u8>)>,
 }
 
 impl Source {
@@ -121,7 +124,17 @@ impl Source {
         let start = inner.stream_position()?;
         let end = inner.seek(SeekFrom::End(0))?;
         inner.seek(SeekFrom::Start(start))?;
-        Ok(Source { inner, len: end })
+        Ok(Source {
+            inner,
+            len: end,
+            pos: start,
+            patches: Vec::new(),
+        })
+    }
+
+    /// Present `bytes` at `offset` instead of what the input holds there.
+    pub(crate) fn patch(&mut self, offset: u64, bytes: Vec<u8>) {
+        self.patches.push((offset, bytes));
     }
 
     pub(crate) fn len(&self) -> u64 {
@@ -130,24 +143,36 @@ impl Source {
 
     /// Read up to `n` bytes at `offset` without disturbing the logical position.
     pub(crate) fn peek_at(&mut self, offset: u64, n: usize) -> Result<Vec<u8>> {
-        let pos = self.inner.stream_position()?;
-        self.inner.seek(SeekFrom::Start(offset))?;
+        let pos = self.pos;
+        self.seek(SeekFrom::Start(offset))?;
         let mut buf = Vec::with_capacity(n.min(1 << 20));
-        (&mut self.inner).take(n as u64).read_to_end(&mut buf)?;
-        self.inner.seek(SeekFrom::Start(pos))?;
+        self.take(n as u64).read_to_end(&mut buf)?;
+        self.seek(SeekFrom::Start(pos))?;
         Ok(buf)
     }
 }
 
 impl Read for Source {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        self.inner.read(buf)
+        let n = self.inner.read(buf)?;
+        let (start, end) = (self.pos, self.pos + n as u64);
+        for (off, bytes) in &self.patches {
+            let (p0, p1) = (*off, *off + bytes.len() as u64);
+            let (lo, hi) = (start.max(p0), end.min(p1));
+            if lo < hi {
+                buf[(lo - start) as usize..(hi - start) as usize]
+                    .copy_from_slice(&bytes[(lo - p0) as usize..(hi - p0) as usize]);
+            }
+        }
+        self.pos = end;
+        Ok(n)
     }
 }
 
 impl Seek for Source {
     fn seek(&mut self, pos: SeekFrom) -> std::io::Result<u64> {
-        self.inner.seek(pos)
+        self.pos = self.inner.seek(pos)?;
+        Ok(self.pos)
     }
 }
 
