@@ -13,6 +13,8 @@
 //! # Ok::<(), quaver::Error>(())
 //! ```
 
+pub mod runtime;
+
 pub use quaver_core::buffer::mix_to_mono;
 pub use quaver_core::decode::ReadSeek;
 pub use quaver_core::resample::output_len;
