@@ -30,10 +30,16 @@ fn default_threads() -> usize {
 
 /// The pool, created on first use.
 pub fn pool() -> Result<Arc<rayon::ThreadPool>> {
-    if let Some(p) = POOL.read().map_err(|_| Error::Internal("thread pool lock poisoned".into()))?.as_ref() {
+    if let Some(p) = POOL
+        .read()
+        .map_err(|_| Error::Internal("thread pool lock poisoned".into()))?
+        .as_ref()
+    {
         return Ok(p.clone());
     }
-    let mut guard = POOL.write().map_err(|_| Error::Internal("thread pool lock poisoned".into()))?;
+    let mut guard = POOL
+        .write()
+        .map_err(|_| Error::Internal("thread pool lock poisoned".into()))?;
     if let Some(p) = guard.as_ref() {
         return Ok(p.clone());
     }
@@ -46,10 +52,14 @@ pub fn pool() -> Result<Arc<rayon::ThreadPool>> {
 /// process. Takes effect for calls that start afterwards.
 pub fn set_num_threads(n: usize) -> Result<()> {
     if n == 0 || n > 1024 {
-        return Err(Error::invalid(format!("thread count must be in 1..=1024, got {n}")));
+        return Err(Error::invalid(format!(
+            "thread count must be in 1..=1024, got {n}"
+        )));
     }
     let p = build(n)?;
-    *POOL.write().map_err(|_| Error::Internal("thread pool lock poisoned".into()))? = Some(p);
+    *POOL
+        .write()
+        .map_err(|_| Error::Internal("thread pool lock poisoned".into()))? = Some(p);
     Ok(())
 }
 
@@ -71,4 +81,19 @@ pub fn reset_after_fork() {
 /// Run `f` inside the pool: rayon work started by `f` stays within the cap.
 pub fn install<T: Send>(f: impl FnOnce() -> T + Send) -> Result<T> {
     Ok(pool()?.install(f))
+}
+
+/// Apply `f` to every item in parallel on the pool, keeping input order in the output.
+pub fn map<I: Send, O: Send>(
+    items: Vec<I>,
+    f: impl Fn(usize, I) -> O + Sync + Send,
+) -> Result<Vec<O>> {
+    use rayon::prelude::*;
+    install(|| {
+        items
+            .into_par_iter()
+            .enumerate()
+            .map(|(i, x)| f(i, x))
+            .collect()
+    })
 }

@@ -1,0 +1,314 @@
+//! Python bindings: argument conversion, GIL release, a call into the `quaver` facade, error
+//! mapping — nothing more. Results cross as plain dicts (from the facade's serde types) that
+//! `quaver/__init__.py` wraps in typed record classes; PCM crosses as float32 numpy arrays.
+
+use std::borrow::Cow;
+use std::path::PathBuf;
+
+use numpy::{PyArray1, PyArrayMethods, PyReadonlyArray1, PyReadonlyArray2};
+use pyo3::exceptions::{PyFileNotFoundError, PyOSError, PyPermissionError};
+use pyo3::prelude::*;
+use pyo3::types::{PyBytes, PyDict, PyList};
+
+pyo3::create_exception!(
+    _quaver,
+    QuaverError,
+    pyo3::exceptions::PyException,
+    "Base class of every quaver error; `.code` holds the stable error code."
+);
+pyo3::create_exception!(
+    _quaver,
+    DecodeError,
+    QuaverError,
+    "The input is broken or holds no audio (codes CORRUPT, NO_AUDIO)."
+);
+pyo3::create_exception!(
+    _quaver,
+    UnsupportedFormatError,
+    QuaverError,
+    "The input is not a format quaver reads (code UNSUPPORTED)."
+);
+pyo3::create_exception!(
+    _quaver,
+    InvalidArgumentError,
+    QuaverError,
+    "An argument or option is invalid (code INVALID_ARGUMENT)."
+);
+pyo3::create_exception!(
+    _quaver,
+    LimitExceededError,
+    QuaverError,
+    "The input exceeds a resource limit (code LIMIT_EXCEEDED)."
+);
+pyo3::create_exception!(
+    _quaver,
+    CancelledError,
+    QuaverError,
+    "The operation was cancelled (code CANCELLED)."
+);
+pyo3::create_exception!(
+    _quaver,
+    InternalError,
+    QuaverError,
+    "A bug in quaver (code INTERNAL); please report it."
+);
+
+/// The facade's error as a Python exception (newtype for the orphan rule).
+struct PyQuaverError(quaver::Error);
+
+impl From<quaver::Error> for PyQuaverError {
+    fn from(e: quaver::Error) -> Self {
+        PyQuaverError(e)
+    }
+}
+
+impl From<PyQuaverError> for PyErr {
+    fn from(e: PyQuaverError) -> PyErr {
+        use quaver::Error as E;
+        let msg = e.0.to_string();
+        let err = match &e.0 {
+            E::Io { source, .. } => {
+                return match source.kind() {
+                    std::io::ErrorKind::NotFound => PyFileNotFoundError::new_err(msg),
+                    std::io::ErrorKind::PermissionDenied => PyPermissionError::new_err(msg),
+                    _ => PyOSError::new_err(msg),
+                }
+            }
+            E::Unsupported(_) => UnsupportedFormatError::new_err(msg),
+            E::Corrupt { .. } | E::NoAudio(_) => DecodeError::new_err(msg),
+            E::InvalidArgument(_) => InvalidArgumentError::new_err(msg),
+            E::LimitExceeded { .. } => LimitExceededError::new_err(msg),
+            E::Cancelled => CancelledError::new_err(msg),
+            _ => InternalError::new_err(msg),
+        };
+        Python::attach(|py| {
+            let _ = err.value(py).setattr("code", e.0.code());
+        });
+        err
+    }
+}
+
+type PyResult2<T> = Result<T, PyQuaverError>;
+
+/// A path, `os.PathLike`, `bytes`/`bytearray`/`memoryview`, or a binary file-like object.
+fn to_input(obj: &Bound<'_, PyAny>) -> PyResult<quaver::Input> {
+    if let Ok(b) = obj.cast::<PyBytes>() {
+        return Ok(quaver::Input::bytes(b.as_bytes().to_vec()));
+    }
+    if let Ok(p) = obj.extract::<PathBuf>() {
+        return Ok(quaver::Input::Path(p));
+    }
+    if obj.hasattr("read")? {
+        let data = obj.call_method0("read")?;
+        let bytes: Vec<u8> = data.extract()?;
+        return Ok(quaver::Input::bytes(bytes));
+    }
+    if let Ok(bytes) = obj.extract::<Vec<u8>>() {
+        return Ok(quaver::Input::bytes(bytes));
+    }
+    Err(pyo3::exceptions::PyTypeError::new_err(
+        "expected a path (str or os.PathLike), bytes, or a binary file-like object",
+    ))
+}
+
+/// serde_json::Value -> Python object (dict/list/str/float/int/bool/None).
+fn to_py(py: Python<'_>, v: &serde_json::Value) -> PyResult<Py<PyAny>> {
+    use serde_json::Value as V;
+    Ok(match v {
+        V::Null => py.None(),
+        V::Bool(b) => b.into_pyobject(py)?.to_owned().into_any().unbind(),
+        V::Number(n) => match (n.as_i64(), n.as_u64()) {
+            (Some(i), _) => i.into_pyobject(py)?.into_any().unbind(),
+            (None, Some(u)) => u.into_pyobject(py)?.into_any().unbind(),
+            _ => n
+                .as_f64()
+                .unwrap_or(f64::NAN)
+                .into_pyobject(py)?
+                .into_any()
+                .unbind(),
+        },
+        V::String(s) => s.into_pyobject(py)?.into_any().unbind(),
+        V::Array(a) => {
+            let items = a
+                .iter()
+                .map(|x| to_py(py, x))
+                .collect::<PyResult<Vec<_>>>()?;
+            PyList::new(py, items)?.into_any().unbind()
+        }
+        V::Object(m) => {
+            let d = PyDict::new(py);
+            for (k, x) in m {
+                d.set_item(k, to_py(py, x)?)?;
+            }
+            d.into_any().unbind()
+        }
+    })
+}
+
+fn serde_to_py<T: serde::Serialize>(py: Python<'_>, v: &T) -> PyResult<Py<PyAny>> {
+    let value = serde_json::to_value(v).map_err(|e| InternalError::new_err(e.to_string()))?;
+    to_py(py, &value)
+}
+
+/// Planar channels -> one contiguous float32 array of shape (channels, frames). Mono moves the
+/// decoder's vector into numpy without a copy; more channels are joined once.
+fn planar_to_numpy<'py>(
+    py: Python<'py>,
+    mut channels: Vec<Vec<f32>>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let (c, n) = (channels.len(), channels.first().map_or(0, Vec::len));
+    let flat = if c == 1 {
+        channels.pop().unwrap_or_default()
+    } else {
+        let mut flat = Vec::with_capacity(c * n);
+        for ch in &channels {
+            flat.extend_from_slice(ch);
+        }
+        flat
+    };
+    let arr = PyArray1::from_vec(py, flat);
+    Ok(arr.reshape([c, n])?.into_any())
+}
+
+/// Rows of a 1-D or 2-D float32 array as planar channels (borrowed when contiguous).
+fn numpy_to_planar(y: &Bound<'_, PyAny>) -> PyResult<Vec<Vec<f32>>> {
+    if let Ok(a) = y.extract::<PyReadonlyArray1<'_, f32>>() {
+        let v: Cow<'_, [f32]> = match a.as_slice() {
+            Ok(s) => Cow::Borrowed(s),
+            Err(_) => Cow::Owned(a.as_array().to_vec()),
+        };
+        return Ok(vec![v.into_owned()]);
+    }
+    if let Ok(a) = y.extract::<PyReadonlyArray2<'_, f32>>() {
+        let arr = a.as_array();
+        return Ok(arr.outer_iter().map(|row| row.to_vec()).collect());
+    }
+    let dtype = y
+        .getattr("dtype")
+        .map(|d| d.to_string())
+        .unwrap_or_else(|_| "not an array".into());
+    Err(pyo3::exceptions::PyTypeError::new_err(format!(
+        "expected a float32 numpy array of shape (frames,) or (channels, frames), got dtype {dtype}; use y.astype(np.float32)"
+    )))
+}
+
+/// Probe a file: container, codec, rate, channels, exact gapless length, bitrate, tags.
+#[pyfunction]
+fn info(py: Python<'_>, src: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
+    let input = to_input(src)?;
+    let info = py.detach(|| quaver::info(input)).map_err(PyQuaverError)?;
+    serde_to_py(py, &info)
+}
+
+/// Decode to a float32 array of shape (channels, frames) and its sample rate.
+#[pyfunction]
+#[pyo3(signature = (src, sr=None, mono=false, quality="balanced"))]
+fn decode<'py>(
+    py: Python<'py>,
+    src: &Bound<'py, PyAny>,
+    sr: Option<u32>,
+    mono: bool,
+    quality: &str,
+) -> PyResult<(Bound<'py, PyAny>, u32)> {
+    let input = to_input(src)?;
+    let quality: quaver::Quality = quality.parse().map_err(PyQuaverError)?;
+    let opts = quaver::ConvertOptions {
+        sample_rate: sr,
+        mono,
+        quality,
+    };
+    let buf = py
+        .detach(|| quaver::decode(input, &opts))
+        .map_err(PyQuaverError)?;
+    let rate = buf.sample_rate;
+    Ok((planar_to_numpy(py, buf.channels)?, rate))
+}
+
+/// Resample a float32 array (frames,) or (channels, frames) from `orig_sr` to `target_sr`.
+#[pyfunction]
+#[pyo3(signature = (y, orig_sr, target_sr, quality="balanced"))]
+fn resample<'py>(
+    py: Python<'py>,
+    y: &Bound<'py, PyAny>,
+    orig_sr: u32,
+    target_sr: u32,
+    quality: &str,
+) -> PyResult<Bound<'py, PyAny>> {
+    let one_d = y.extract::<PyReadonlyArray1<'_, f32>>().is_ok();
+    let channels = numpy_to_planar(y)?;
+    let quality: quaver::Quality = quality.parse().map_err(PyQuaverError)?;
+    let out = py
+        .detach(|| {
+            let buf = quaver::AudioBuffer::from_planar(orig_sr, channels)?;
+            quaver::resample(&buf, target_sr, quality)
+        })
+        .map_err(PyQuaverError)?;
+    let arr = planar_to_numpy(py, out.channels)?;
+    if one_d {
+        return arr.call_method1("reshape", (-1,));
+    }
+    Ok(arr)
+}
+
+/// Cap the threads quaver uses in this process (also `QUAVER_NUM_THREADS`).
+#[pyfunction]
+fn set_num_threads(n: usize) -> PyResult2<()> {
+    Ok(quaver::runtime::set_num_threads(n)?)
+}
+
+/// Threads quaver's pool uses.
+#[pyfunction]
+fn get_num_threads() -> usize {
+    quaver::runtime::num_threads()
+}
+
+/// Called in a forked child: forget the parent's pool (its threads do not exist here).
+#[pyfunction]
+fn _reset_after_fork() {
+    quaver::runtime::reset_after_fork();
+}
+
+/// Names of a thread pool's threads (used by tests to check the cap).
+#[pyfunction]
+fn _pool_probe(py: Python<'_>, tasks: usize) -> PyResult2<Vec<String>> {
+    let names = py.detach(|| {
+        quaver::runtime::map((0..tasks).collect(), |_, _| {
+            std::thread::sleep(std::time::Duration::from_millis(20));
+            std::thread::current().name().unwrap_or("?").to_string()
+        })
+    })?;
+    let mut unique: Vec<String> = names
+        .into_iter()
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    unique.sort();
+    Ok(unique)
+}
+
+#[pymodule]
+fn _quaver(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    let py = m.py();
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    m.add("QuaverError", py.get_type::<QuaverError>())?;
+    m.add("DecodeError", py.get_type::<DecodeError>())?;
+    m.add(
+        "UnsupportedFormatError",
+        py.get_type::<UnsupportedFormatError>(),
+    )?;
+    m.add(
+        "InvalidArgumentError",
+        py.get_type::<InvalidArgumentError>(),
+    )?;
+    m.add("LimitExceededError", py.get_type::<LimitExceededError>())?;
+    m.add("CancelledError", py.get_type::<CancelledError>())?;
+    m.add("InternalError", py.get_type::<InternalError>())?;
+    m.add_function(wrap_pyfunction!(info, m)?)?;
+    m.add_function(wrap_pyfunction!(decode, m)?)?;
+    m.add_function(wrap_pyfunction!(resample, m)?)?;
+    m.add_function(wrap_pyfunction!(set_num_threads, m)?)?;
+    m.add_function(wrap_pyfunction!(get_num_threads, m)?)?;
+    m.add_function(wrap_pyfunction!(_reset_after_fork, m)?)?;
+    m.add_function(wrap_pyfunction!(_pool_probe, m)?)?;
+    Ok(())
+}

@@ -1,0 +1,189 @@
+"""quaver's Python binding: inputs, numpy handling, records, errors, GIL, threads, fork."""
+
+import io
+import multiprocessing as mp
+import os
+import pathlib
+import pickle
+import struct
+import threading
+import time
+
+import numpy as np
+import pytest
+
+import quaver
+
+
+def wav_bytes(rate=44100, ch=2, bits=16, frames=44100, value=0.25):
+    pcm = (np.full((frames, ch), value * 32767)).astype("<i2").tobytes()
+    fmt = struct.pack("<HHIIHH", 1, ch, rate, rate * ch * bits // 8, ch * bits // 8, bits)
+    body = b"WAVE" + b"fmt " + struct.pack("<I", len(fmt)) + fmt + b"data" + struct.pack("<I", len(pcm)) + pcm
+    return b"RIFF" + struct.pack("<I", len(body)) + body
+
+
+def test_info_from_path_pathlike_bytes_and_file(data):
+    p = data / "tagged.mp3"
+    a = quaver.info(str(p))
+    b = quaver.info(p)
+    c = quaver.info(p.read_bytes())
+    d = quaver.info(io.BytesIO(p.read_bytes()))
+    assert a == b == c == d
+    assert isinstance(a, quaver.AudioInfo)
+    assert (a.container, a.codec, a.sample_rate, a.channels, a.frames) == ("mp3", "mp3", 44100, 2, 176400)
+    assert a.bits_per_sample is None
+    assert isinstance(a.tags, quaver.Tags)
+    assert a.tags.isrc == "QZABC2600001" and a.tags.track_number == 3
+    assert a["codec"] == "mp3"
+    assert a.to_dict()["tags"]["title"] == "Calling Bogus"
+    with pytest.raises(AttributeError):
+        a.nope
+    with pytest.raises(AttributeError):
+        a.codec = "x"
+
+
+def test_records_pickle(data):
+    a = quaver.info(data / "flac_s16.flac")
+    b = pickle.loads(pickle.dumps(a))
+    assert a == b and type(b) is quaver.AudioInfo and b.tags == a.tags
+
+
+def test_decode_shape_dtype_and_contiguity(data):
+    y, sr = quaver.decode(data / "flac_s16.flac")
+    assert sr == 44100
+    assert y.dtype == np.float32 and y.shape == (2, 176400)
+    assert y.flags["C_CONTIGUOUS"] and y.flags["OWNDATA"] is False or y.flags["C_CONTIGUOUS"]
+    m, sr_m = quaver.decode(data / "flac_s16.flac", mono=True)
+    assert m.shape == (1, 176400)
+    np.testing.assert_allclose(m[0], y.mean(axis=0), atol=1e-6)
+    r, sr_r = quaver.decode(data / "flac_s16.flac", sr=22050, mono=True)
+    assert sr_r == 22050 and r.shape == (1, 88200)
+
+
+def test_decode_matches_pcm_exactly():
+    raw = wav_bytes(value=0.25)
+    y, sr = quaver.decode(raw)
+    expected = np.float32(int(0.25 * 32767) / 32768)  # the int16 sample the WAV holds
+    assert sr == 44100 and np.all(y == expected)
+
+
+def test_resample_1d_2d_and_views():
+    t = np.arange(44100, dtype=np.float32) / 44100
+    x = (0.5 * np.sin(2 * np.pi * 440 * t)).astype(np.float32)
+    y = quaver.resample(x, 44100, 48000)
+    assert y.shape == (48000,) and y.dtype == np.float32
+    y2 = quaver.resample(np.stack([x, -x]), 44100, 48000)
+    assert y2.shape == (2, 48000)
+    np.testing.assert_array_equal(y2[0], y)
+    # a non-contiguous view is accepted and equals its contiguous copy
+    v = np.stack([x, x])[:, ::2]
+    np.testing.assert_array_equal(quaver.resample(v, 22050, 16000), quaver.resample(np.ascontiguousarray(v), 22050, 16000))
+    with pytest.raises(TypeError, match="float32"):
+        quaver.resample(x.astype(np.float64), 44100, 48000)
+
+
+@pytest.mark.parametrize(
+    "make, cls, code",
+    [
+        (lambda d: b"<html>502</html>" * 10, quaver.UnsupportedFormatError, "UNSUPPORTED"),
+        (lambda d: (d / "flac_s16.flac").read_bytes()[:300], quaver.DecodeError, "CORRUPT"),
+        (lambda d: wav_bytes(frames=0), None, None),
+        (lambda d: wav_bytes(ch=40), quaver.LimitExceededError, "LIMIT_EXCEEDED"),
+    ],
+)
+def test_error_classes_carry_codes(data, make, cls, code):
+    src = make(data)
+    if cls is None:
+        y, sr = quaver.decode(src)  # an empty WAV is an empty signal, not an error
+        assert y.shape == (2, 0)
+        return
+    with pytest.raises(cls) as e:
+        quaver.decode(src)
+    assert isinstance(e.value, quaver.QuaverError)
+    assert e.value.code == code
+    assert str(e.value)
+
+
+def test_invalid_argument_and_io_errors(data):
+    with pytest.raises(quaver.InvalidArgumentError) as e:
+        quaver.decode(data / "master.wav", sr=1)
+    assert e.value.code == "INVALID_ARGUMENT" and isinstance(e.value, quaver.QuaverError)
+    with pytest.raises(quaver.InvalidArgumentError):
+        quaver.decode(data / "master.wav", quality="ultra")
+    with pytest.raises(FileNotFoundError):
+        quaver.info("/nonexistent/file.flac")
+    with pytest.raises(TypeError):
+        quaver.info(12345)
+    for cls in (quaver.CancelledError, quaver.InternalError, quaver.DecodeError):
+        assert issubclass(cls, quaver.QuaverError)
+
+
+def test_gil_is_released_during_decode():
+    raw = wav_bytes(frames=44100 * 120)  # 2 minutes: a few hundred ms of work with resampling
+    started = threading.Event()
+    done = threading.Event()
+
+    def worker():
+        started.set()
+        quaver.decode(raw, sr=48000, quality="best")
+        done.set()
+
+    t = threading.Thread(target=worker)
+    t0 = time.perf_counter()
+    t.start()
+    started.wait()
+    longest, last, ticks = 0.0, time.perf_counter(), 0
+    while not done.is_set():
+        time.sleep(0.001)
+        now = time.perf_counter()
+        longest, last, ticks = max(longest, now - last), now, ticks + 1
+    t.join()
+    total = time.perf_counter() - t0
+    # Holding the GIL would give the main thread no ticks at all during the call; allow for a
+    # busy 2-core machine descheduling it briefly.
+    assert ticks > 20, f"main thread ran only {ticks} times in {total:.3f} s of decoding"
+    assert longest < max(0.1, 0.5 * total), f"main thread stalled {longest:.3f} s of {total:.3f} s"
+
+
+def test_thread_cap_is_respected():
+    try:
+        quaver.set_num_threads(1)
+        assert quaver.get_num_threads() == 1
+        assert len(quaver._quaver._pool_probe(8)) == 1
+        quaver.set_num_threads(2)
+        assert len(quaver._quaver._pool_probe(8)) == 2
+        with pytest.raises(quaver.InvalidArgumentError):
+            quaver.set_num_threads(0)
+    finally:
+        quaver.set_num_threads(os.cpu_count() or 1)
+
+
+def _child(q):
+    q.put(len(quaver._quaver._pool_probe(4)))
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="fork only")
+def test_fork_safe_after_pool_use():
+    quaver.set_num_threads(2)
+    quaver._quaver._pool_probe(4)  # parent's pool is live
+    ctx = mp.get_context("fork")
+    q = ctx.Queue()
+    p = ctx.Process(target=_child, args=(q,))
+    p.start()
+    p.join(20)
+    assert p.exitcode == 0, "child hung or crashed using quaver after fork"
+    assert q.get(timeout=1) >= 1
+
+
+def test_env_var_caps_threads_in_a_fresh_process():
+    import subprocess
+    import sys
+
+    out = subprocess.run(
+        [sys.executable, "-c", "import quaver; print(quaver.get_num_threads())"],
+        env={**os.environ, "QUAVER_NUM_THREADS": "1"},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert out.stdout.strip() == "1"
