@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Builds the Node addon, checks the committed index.d.ts is what the build generates, runs the
+# node --test suite and type-checks a usage file with tsc --strict.
+set -euo pipefail
+cd "$(dirname "$0")/../../bindings/node"
+cp index.d.ts /tmp/quaver-index.d.ts.committed
+npm run -s build:debug >/dev/null
+if ! diff -q /tmp/quaver-index.d.ts.committed index.d.ts >/dev/null; then
+  echo "bindings/node/index.d.ts is stale: run 'npm run build:debug' in bindings/node and commit it"
+  diff /tmp/quaver-index.d.ts.committed index.d.ts | head -20
+  exit 1
+fi
+node --test __test__/
+npx tsc --noEmit --strict --module nodenext --moduleResolution nodenext --target es2022 --types node __test__/types.ts
