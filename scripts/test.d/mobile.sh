@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Builds the UniFFI library, generates the Kotlin and Swift bindings, compiles the Kotlin tests
+# against the generated code and runs them on the JVM (parity with the Rust API's results).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+root=$PWD
+cargo build --quiet -p quaver-mobile -p quaver-uniffi-bindgen --bin uniffi-bindgen --lib
+cargo build --quiet --bin quaver
+gen=target/mobile-gen
+rm -rf "$gen"
+for lang in kotlin swift; do
+  target/debug/uniffi-bindgen generate --no-format --library target/debug/libquaver_mobile.so \
+    --language "$lang" --out-dir "$gen/$lang" >/dev/null
+done
+test -s "$gen/swift/Quaver.swift" && test -s "$gen/swift/QuaverFFI.h"
+# What the Rust API says about the shared fixtures.
+parity=$gen/parity; mkdir -p "$parity"
+for f in tagged.mp3 flac_s24_96k.flac aac_lc.m4a opus_stereo.opus; do
+  target/debug/quaver info --json "tests/data/$f" > "$parity/$f.json"
+done
+target/debug/quaver decode tests/data/mp3_vbr_v2.mp3 --rate 48000 --quality balanced -o "$parity/mp3_vbr_v2.f32.wav"
+kotlinc=bindings/mobile/tools/node_modules/kotlin-compiler/bin/kotlinc
+libdir=bindings/mobile/tools/node_modules/kotlin-compiler/lib
+"$kotlinc" -nowarn -cp /usr/share/java/jna.jar -d "$gen/kotlin-test.jar" \
+  bindings/mobile/tests/kotlin/QuaverTest.kt "$gen/kotlin/dev/quaver/quaver_mobile.kt" 2>&1 | grep -v '^info:' || true
+test -s "$gen/kotlin-test.jar"
+PARITY_DIR="$parity" QUAVER_DATA="$root/tests/data" java -Djna.library.path=target/debug \
+  -cp "$gen/kotlin-test.jar:/usr/share/java/jna.jar:$libdir/kotlin-stdlib.jar" QuaverTestKt
