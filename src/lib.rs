@@ -37,3 +37,38 @@ pub fn decode(input: impl Into<Input>, options: &ConvertOptions) -> Result<Audio
 pub fn resample(buffer: &AudioBuffer, sample_rate: u32, quality: Quality) -> Result<AudioBuffer> {
     quaver_core::resample::resample(buffer, sample_rate, quality)
 }
+
+pub use quaver_codecs::{
+    Codec, EncodeOptions, EncodeReport, EncodeTarget, Encoder, EncoderInfo, OpusRateControl,
+    Packet,
+};
+
+/// Encode `input` to `output` (MP3, Opus in Ogg, or FLAC, chosen by `options.codec` or the
+/// output's extension), copying the source's tags; gapless and sample-accurate. The file
+/// appears under its name only when complete.
+///
+/// ```no_run
+/// let report = quaver::encode("song.flac", "song.opus", &quaver::EncodeOptions {
+///     bitrate_kbps: Some(160),
+///     ..Default::default()
+/// })?;
+/// assert_eq!(report.stream.sample_rate, 48_000);
+/// # Ok::<(), quaver::Error>(())
+/// ```
+pub fn encode(
+    input: impl Into<Input>,
+    output: impl AsRef<std::path::Path>,
+    options: &EncodeOptions,
+) -> Result<EncodeReport> {
+    let (input, output) = (input.into(), output.as_ref());
+    runtime::install(|| quaver_codecs::encode_to_file(input, output, options))?
+}
+
+/// Decode `input` once and encode every target in parallel on quaver's thread pool.
+pub fn encode_many(
+    input: impl Into<Input>,
+    targets: &[EncodeTarget],
+) -> Result<Vec<EncodeReport>> {
+    let input = input.into();
+    runtime::install(|| quaver_codecs::encode_many(input, targets))?
+}

@@ -1,1 +1,37 @@
-//! quaver-codecs: placeholder until its issue lands; it sits on quaver-core in the crate graph.
+//! # quaver-codecs
+//!
+//! Encoders behind one streaming [`Encoder`] trait — MP3 through LAME, Opus through libopus,
+//! FLAC through libFLAC — with gapless metadata (LAME/Xing tag, Opus pre-skip and final
+//! granule, exact FLAC STREAMINFO), tags, and file writers on top:
+//!
+//! ```no_run
+//! use quaver_codecs::{encode_to_file, EncodeOptions};
+//! let report = encode_to_file("song.flac", "song.mp3", &EncodeOptions {
+//!     bitrate_kbps: Some(320),
+//!     ..Default::default()
+//! })?;
+//! println!("{} frames, {} bytes", report.frames, report.bytes);
+//! # Ok::<(), quaver_core::Error>(())
+//! ```
+//!
+//! [`encode_many`] decodes once and runs N renditions in parallel; [`encode_packets`] returns
+//! raw packets with timestamps for muxers.
+
+#![warn(missing_docs)]
+
+pub mod encoder;
+pub mod flac;
+pub mod mp3;
+pub mod options;
+pub mod opus;
+pub mod pipeline;
+pub mod writer;
+
+pub use encoder::{new_encoder, Encoder, EncoderInfo, Packet};
+pub use options::{
+    Codec, EncodeOptions, Mp3RateControl, OpusRateControl, ResolvedOptions, MP3_BITRATES,
+};
+pub use pipeline::{
+    encode_many, encode_packets, encode_to_file, encode_with, EncodeReport, EncodeTarget,
+    EncodedStream, FileSink, PacketCollector, PacketSink,
+};

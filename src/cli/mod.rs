@@ -3,6 +3,7 @@
 use clap::{Parser, Subcommand};
 
 mod decode;
+mod encode;
 mod info;
 
 /// quaver: decode, analyse, fingerprint, encode and package audio.
@@ -19,6 +20,8 @@ enum Command {
     Info(info::Args),
     /// Decode to a WAV file, optionally resampled and downmixed.
     Decode(decode::Args),
+    /// Encode to MP3, Opus or FLAC (gapless, tags copied from the source).
+    Encode(encode::Args),
 }
 
 /// Parse arguments, run the command, print errors; returns the process exit code.
@@ -27,6 +30,7 @@ pub fn run() -> i32 {
     let result = match cli.command {
         Command::Info(a) => info::run(a),
         Command::Decode(a) => decode::run(a),
+        Command::Encode(a) => encode::run(a),
     };
     match result {
         Ok(()) => 0,
