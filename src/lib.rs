@@ -13,6 +13,7 @@
 //! # Ok::<(), quaver::Error>(())
 //! ```
 
+pub mod options;
 pub mod runtime;
 
 pub use quaver_core::buffer::mix_to_mono;
