@@ -73,3 +73,57 @@ pub fn encode_many(
     let input = input.into();
     runtime::install(|| quaver_codecs::encode_many(input, targets))?
 }
+
+pub use quaver_core::analysis::loudness::Normalization;
+pub use quaver_core::analysis::{
+    Analysis, AnalysisOptions, Analyzer, Loudness, LoudnessOptions, RenderOptions, StreamFormat,
+    StreamInfo, Waveform, WaveformOptions,
+};
+
+/// Decode `input` once and run every analysis `options` enables (loudness by default;
+/// waveform peaks when `options.waveform` is set), the analysers in parallel on quaver's
+/// thread pool.
+///
+/// ```no_run
+/// let a = quaver::analyze("song.flac", &quaver::AnalysisOptions::default())?;
+/// let l = a.loudness.unwrap();
+/// println!("{:?} LUFS, LRA {:?} LU, {:?} dBTP", l.integrated_lufs, l.range_lu, l.true_peak_dbtp);
+/// # Ok::<(), quaver::Error>(())
+/// ```
+pub fn analyze(input: impl Into<Input>, options: &AnalysisOptions) -> Result<Analysis> {
+    let input = input.into();
+    runtime::install(|| quaver_core::analysis::analyze(input, options))?
+}
+
+/// Waveform peaks of `input` in BBC audiowaveform's model (what peaks.js and waveform-data.js
+/// read); write them with [`Waveform::write`] as `.dat`, `.json`, `.png` or `.svg`.
+///
+/// ```no_run
+/// let w = quaver::waveform("song.mp3", &quaver::WaveformOptions::default())?;
+/// w.write("song.dat", &quaver::RenderOptions::default())?;
+/// # Ok::<(), quaver::Error>(())
+/// ```
+pub fn waveform(input: impl Into<Input>, options: &WaveformOptions) -> Result<Waveform> {
+    Ok(waveform_zooms(input, options)?.swap_remove(0))
+}
+
+/// Waveform peaks at the main zoom level and every level in `options.zoom_levels`, from one
+/// decode (main level first).
+pub fn waveform_zooms(input: impl Into<Input>, options: &WaveformOptions) -> Result<Vec<Waveform>> {
+    let a = analyze(
+        input,
+        &AnalysisOptions {
+            loudness: None,
+            waveform: Some(options.clone()),
+        },
+    )?;
+    let mut all = Vec::with_capacity(1 + a.waveform_zooms.len());
+    all.extend(a.waveform);
+    all.extend(a.waveform_zooms);
+    if all.is_empty() {
+        return Err(Error::Internal(
+            "the waveform analyser returned nothing".into(),
+        ));
+    }
+    Ok(all)
+}

@@ -3,6 +3,7 @@
 
 #![warn(missing_docs)]
 
+pub mod analysis;
 pub mod buffer;
 pub mod convert;
 pub mod decode;

@@ -2,9 +2,11 @@
 
 use clap::{Parser, Subcommand};
 
+mod analyze;
 mod decode;
 mod encode;
 mod info;
+mod waveform;
 
 /// quaver: decode, analyse, fingerprint, encode and package audio.
 #[derive(Parser, Debug)]
@@ -20,6 +22,10 @@ enum Command {
     Info(info::Args),
     /// Decode to a WAV file, optionally resampled and downmixed.
     Decode(decode::Args),
+    /// Loudness (EBU R128: integrated, range, true peak, ReplayGain, normalisation gain).
+    Analyze(analyze::Args),
+    /// Waveform peaks as audiowaveform .dat/.json, or a .png/.svg image.
+    Waveform(waveform::Args),
     /// Encode to MP3, Opus or FLAC (gapless, tags copied from the source).
     Encode(encode::Args),
 }
@@ -30,6 +36,8 @@ pub fn run() -> i32 {
     let result = match cli.command {
         Command::Info(a) => info::run(a),
         Command::Decode(a) => decode::run(a),
+        Command::Analyze(a) => analyze::run(a),
+        Command::Waveform(a) => waveform::run(a),
         Command::Encode(a) => encode::run(a),
     };
     match result {

@@ -1,0 +1,2 @@
+//! Criterion benches: loudness and waveform analysis (placeholder, filled in below).
+fn main() {}
