@@ -58,7 +58,8 @@ pub trait Encoder: Send {
 
     /// The codec's stream header: the OpusHead packet for Opus, `fLaC` + the metadata blocks
     /// for FLAC (STREAMINFO final after `finish`), the LAME/Xing info frame for MP3 (final
-    /// after `finish`; before it a placeholder of the same size).
+    /// after `finish`; before it a placeholder of the same size, available once the first
+    /// packet has been produced — empty until then).
     fn header(&self) -> &[u8];
 
     /// Source frames pushed so far.
