@@ -40,8 +40,7 @@ pub fn resample(buffer: &AudioBuffer, sample_rate: u32, quality: Quality) -> Res
 }
 
 pub use quaver_codecs::{
-    Codec, EncodeOptions, EncodeReport, EncodeTarget, Encoder, EncoderInfo, OpusRateControl,
-    Packet,
+    Codec, EncodeOptions, EncodeReport, EncodeTarget, Encoder, EncoderInfo, OpusRateControl, Packet,
 };
 
 /// Encode `input` to `output` (MP3, Opus in Ogg, or FLAC, chosen by `options.codec` or the
@@ -66,10 +65,7 @@ pub fn encode(
 }
 
 /// Decode `input` once and encode every target in parallel on quaver's thread pool.
-pub fn encode_many(
-    input: impl Into<Input>,
-    targets: &[EncodeTarget],
-) -> Result<Vec<EncodeReport>> {
+pub fn encode_many(input: impl Into<Input>, targets: &[EncodeTarget]) -> Result<Vec<EncodeReport>> {
     let input = input.into();
     runtime::install(|| quaver_codecs::encode_many(input, targets))?
 }
