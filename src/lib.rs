@@ -13,8 +13,11 @@
 //! # Ok::<(), quaver::Error>(())
 //! ```
 
+pub mod fingerprint;
 pub mod options;
 pub mod runtime;
+
+pub use fingerprint::{chromaprint, FingerprintIndex, QueryResult};
 
 pub use quaver_core::buffer::mix_to_mono;
 pub use quaver_core::decode::ReadSeek;

@@ -1,1 +1,117 @@
-//! quaver-fingerprint: placeholder until its issue lands; it sits on quaver-core in the crate graph.
+//! quaver-fingerprint: identify short, degraded, sped-up or pitch-shifted excerpts of catalog
+//! audio, and where they come from.
+//!
+//! * [`extract`]: streaming spectral peaks on a log-frequency axis at 8 kHz mono.
+//! * [`hash`]: 20-bit peak-pair landmarks; query-side search over speed / pitch / tempo scale
+//!   hypotheses (the index stores only unscaled landmarks).
+//! * [`segment`] + [`index`]: immutable memory-mapped segments (sorted hash → packed postings)
+//!   under an atomically replaced manifest; sharded by track id; incremental add / remove.
+//! * [`matcher`]: offset voting, a length-aware significance score, line-fit verification.
+//! * [`scan`]: every catalog segment in a long input.
+//! * [`chromaprint`]: AcoustID-compatible fingerprints.
+//!
+//! ```no_run
+//! use quaver_fingerprint::{FingerprintIndex, IndexOptions, QueryOptions, fingerprint_track, query_print};
+//! let mut idx = FingerprintIndex::open("db", &IndexOptions::default())?;
+//! idx.add(vec![("song-1".into(), fingerprint_track("song1.flac")?)])?;
+//! let q = query_print("clip.wav")?;
+//! let best = idx.query_peaks(&q.peaks, &QueryOptions::default());
+//! # Ok::<(), quaver_core::Error>(())
+//! ```
+
+#![warn(missing_docs)]
+
+pub mod chromaprint;
+pub mod extract;
+pub mod hash;
+pub mod index;
+pub mod matcher;
+pub mod scan;
+pub mod segment;
+
+pub use chromaprint::{chromaprint, Chromaprint};
+pub use extract::{ExtractConfig, Peak, PeakExtractor, SAMPLE_RATE};
+pub use index::{FingerprintIndex, IndexOptions, IndexStats, TrackPrint};
+pub use matcher::{Match, QueryOptions, DEFAULT_MIN_SCORE};
+pub use scan::{ScanOptions, ScanSegment};
+
+use quaver_core::convert::{ConvertOptions, ConvertingDecoder};
+use quaver_core::decode::{DecodeOptions, Input};
+use quaver_core::error::Result;
+use quaver_core::resample::Quality;
+
+/// Peaks of an input, decoded, downmixed and resampled to [`SAMPLE_RATE`] as a stream.
+#[derive(Clone, Debug)]
+pub struct QueryPrint {
+    /// Peaks in time order.
+    pub peaks: Vec<Peak>,
+    /// Frames analysed.
+    pub frames: u32,
+    /// Seconds spent decoding and resampling.
+    pub decode_s: f64,
+    /// Seconds spent extracting peaks.
+    pub extract_s: f64,
+}
+
+/// Decode `input` and extract peaks with `config`, streaming (memory bounded by the peaks).
+pub fn extract_input(input: impl Into<Input>, config: ExtractConfig) -> Result<QueryPrint> {
+    let mut dec = ConvertingDecoder::open(
+        input,
+        &DecodeOptions::default(),
+        &ConvertOptions {
+            sample_rate: Some(SAMPLE_RATE),
+            mono: true,
+            quality: Quality::Fast,
+        },
+    )?;
+    let mut ex = PeakExtractor::new(config);
+    let (mut decode_s, mut extract_s) = (0.0, 0.0);
+    loop {
+        let t = std::time::Instant::now();
+        let chunk = dec.next_chunk()?;
+        decode_s += t.elapsed().as_secs_f64();
+        let Some(chunk) = chunk else { break };
+        let t = std::time::Instant::now();
+        ex.push(&chunk.channels[0]);
+        extract_s += t.elapsed().as_secs_f64();
+    }
+    let t = std::time::Instant::now();
+    let (peaks, frames) = ex.finish();
+    extract_s += t.elapsed().as_secs_f64();
+    Ok(QueryPrint {
+        peaks,
+        frames,
+        decode_s,
+        extract_s,
+    })
+}
+
+/// Peaks of a query input (the denser query set).
+pub fn query_print(input: impl Into<Input>) -> Result<QueryPrint> {
+    extract_input(input, ExtractConfig::QUERY)
+}
+
+/// The print of a catalog track, ready for [`FingerprintIndex::add`].
+pub fn fingerprint_track(input: impl Into<Input>) -> Result<TrackPrint> {
+    let p = extract_input(input, ExtractConfig::INDEX)?;
+    Ok(track_print_from_peaks(&p.peaks, p.frames))
+}
+
+/// Landmarks of already-extracted index-density peaks.
+pub fn track_print_from_peaks(peaks: &[Peak], frames: u32) -> TrackPrint {
+    TrackPrint {
+        frames,
+        landmarks: hash::index_landmarks(peaks),
+    }
+}
+
+/// Track print of mono PCM at [`SAMPLE_RATE`].
+pub fn track_print_from_pcm(samples: &[f32]) -> TrackPrint {
+    let (peaks, frames) = extract::extract_peaks(samples, ExtractConfig::INDEX);
+    track_print_from_peaks(&peaks, frames)
+}
+
+/// Query peaks of mono PCM at [`SAMPLE_RATE`].
+pub fn query_peaks_from_pcm(samples: &[f32]) -> Vec<Peak> {
+    extract::extract_peaks(samples, ExtractConfig::QUERY).0
+}

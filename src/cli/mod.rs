@@ -3,8 +3,10 @@
 use clap::{Parser, Subcommand};
 
 mod analyze;
+mod chromaprint;
 mod decode;
 mod encode;
+mod fp;
 mod info;
 mod waveform;
 
@@ -28,6 +30,10 @@ enum Command {
     Waveform(waveform::Args),
     /// Encode to MP3, Opus or FLAC (gapless, tags copied from the source).
     Encode(encode::Args),
+    /// Audio fingerprint index: index, query, scan, remove (copyright / catalog matching).
+    Fp(fp::Args),
+    /// Chromaprint (AcoustID) fingerprint, printed like `fpcalc`.
+    Chromaprint(chromaprint::Args),
 }
 
 /// Parse arguments, run the command, print errors; returns the process exit code.
@@ -39,6 +45,8 @@ pub fn run() -> i32 {
         Command::Analyze(a) => analyze::run(a),
         Command::Waveform(a) => waveform::run(a),
         Command::Encode(a) => encode::run(a),
+        Command::Fp(a) => fp::run(a),
+        Command::Chromaprint(a) => chromaprint::run(a),
     };
     match result {
         Ok(()) => 0,

@@ -1,0 +1,344 @@
+//! Streaming spectral-peak extraction: mono PCM at [`SAMPLE_RATE`] in, constellation peaks out.
+//!
+//! The spectrogram is a 1024-point Hann STFT (128 ms) with a 128-sample hop (16 ms), resampled
+//! onto a log-frequency axis of [`BINS_PER_OCTAVE`] bins per octave from [`F_MIN_HZ`] to about
+//! 3.7 kHz. The log axis is what makes pitch and speed changes tractable: scaling every frequency
+//! by `b` shifts every peak by `BINS_PER_OCTAVE * log2(b)` bins and leaves frequency differences
+//! unchanged. The band sits inside the phone band, so 8 kHz and GSM copies keep most peaks.
+//!
+//! A peak is a point that is the maximum of its neighbourhood (±[`PEAK_HALF_BINS`] bins,
+//! ±[`PEAK_HALF_FRAMES`] frames) in the dB spectrogram; its salience is its height above the local
+//! mean of that neighbourhood, which makes the choice level-invariant (a gain shifts every dB
+//! value equally). In each block of [`BLOCK_FRAMES`] frames the most salient peaks are kept, a fixed
+//! number per block, so the density is even over time (quiet passages keep their peaks). Time and
+//! frequency are refined by parabolic interpolation, so positions are sub-frame and sub-bin.
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+
+use realfft::{RealFftPlanner, RealToComplex};
+use serde::{Deserialize, Serialize};
+
+/// Analysis sample rate (Hz) of the fingerprinter's input.
+pub const SAMPLE_RATE: u32 = 8000;
+/// STFT size in samples.
+pub const FFT_SIZE: usize = 1024;
+/// STFT hop in samples (16 ms at [`SAMPLE_RATE`]).
+pub const HOP: usize = 128;
+/// Log-frequency resolution.
+pub const BINS_PER_OCTAVE: f32 = 36.0;
+/// Lowest analysed frequency (Hz).
+pub const F_MIN_HZ: f32 = 250.0;
+/// Number of log-frequency bins (250 Hz .. ~3.7 kHz).
+pub const N_BINS: usize = 140;
+/// Half-width in bins of the peak neighbourhood.
+pub const PEAK_HALF_BINS: usize = 5;
+/// Half-width in frames of the peak neighbourhood.
+pub const PEAK_HALF_FRAMES: usize = 4;
+/// Frames per density block (0.512 s).
+pub const BLOCK_FRAMES: u32 = 32;
+
+/// Seconds per STFT frame.
+pub const FRAME_SECONDS: f64 = HOP as f64 / SAMPLE_RATE as f64;
+
+/// One spectral peak.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Peak {
+    /// Time in frames (sub-frame precision).
+    pub t: f32,
+    /// Log-frequency bin (sub-bin precision).
+    pub f: f32,
+    /// Height above the local mean, dB.
+    pub salience: f32,
+}
+
+/// How many peaks to keep.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ExtractConfig {
+    /// Peaks kept per block of [`BLOCK_FRAMES`] frames.
+    pub peaks_per_block: usize,
+    /// Minimum salience (dB above the local mean) of a peak.
+    pub min_salience_db: f32,
+}
+
+impl ExtractConfig {
+    /// The density stored in the index (about 16 peaks/s).
+    pub const INDEX: ExtractConfig = ExtractConfig {
+        peaks_per_block: 8,
+        min_salience_db: 3.0,
+    };
+    /// The denser set taken from queries, so that a reference peak lost among noise still has a
+    /// good chance of being picked.
+    pub const QUERY: ExtractConfig = ExtractConfig {
+        peaks_per_block: 20,
+        min_salience_db: 1.5,
+    };
+}
+
+/// Streaming peak extractor: push mono chunks at [`SAMPLE_RATE`], then [`PeakExtractor::finish`].
+///
+/// Memory is bounded by the STFT frame, a ring of `2 * PEAK_HALF_FRAMES + 1` spectra and the
+/// peaks themselves.
+pub struct PeakExtractor {
+    config: ExtractConfig,
+    fft: Arc<dyn RealToComplex<f32>>,
+    window: Vec<f32>,
+    /// For each log bin: the fractional FFT bin it reads.
+    log_pos: Vec<(usize, f32)>,
+    pending: Vec<f32>,
+    frame_in: Vec<f32>,
+    scratch: Vec<realfft::num_complex::Complex<f32>>,
+    power: Vec<f32>,
+    ring: VecDeque<Vec<f32>>,
+    /// Index of the first frame in `ring`.
+    ring_start: u32,
+    frames: u32,
+    block: Vec<Peak>,
+    block_index: u32,
+    peaks: Vec<Peak>,
+}
+
+impl std::fmt::Debug for PeakExtractor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PeakExtractor")
+            .field("config", &self.config)
+            .field("frames", &self.frames)
+            .field("peaks", &self.peaks.len())
+            .finish()
+    }
+}
+
+impl PeakExtractor {
+    /// A new extractor.
+    pub fn new(config: ExtractConfig) -> Self {
+        let mut planner = RealFftPlanner::<f32>::new();
+        let fft = planner.plan_fft_forward(FFT_SIZE);
+        let window = (0..FFT_SIZE)
+            .map(|i| 0.5 - 0.5 * (2.0 * std::f32::consts::PI * i as f32 / FFT_SIZE as f32).cos())
+            .collect();
+        let bin_hz = SAMPLE_RATE as f32 / FFT_SIZE as f32;
+        let log_pos = (0..N_BINS)
+            .map(|k| {
+                let hz = F_MIN_HZ * 2f32.powf(k as f32 / BINS_PER_OCTAVE);
+                let x = hz / bin_hz;
+                (x.floor() as usize, x.fract())
+            })
+            .collect();
+        let scratch = fft.make_output_vec();
+        PeakExtractor {
+            config,
+            frame_in: fft.make_input_vec(),
+            fft,
+            window,
+            log_pos,
+            pending: Vec::with_capacity(FFT_SIZE * 2),
+            scratch,
+            power: vec![0.0; FFT_SIZE / 2 + 1],
+            ring: VecDeque::with_capacity(2 * PEAK_HALF_FRAMES + 2),
+            ring_start: 0,
+            frames: 0,
+            block: Vec::new(),
+            block_index: 0,
+            peaks: Vec::new(),
+        }
+    }
+
+    /// Feed mono samples at [`SAMPLE_RATE`].
+    pub fn push(&mut self, samples: &[f32]) {
+        self.pending.extend_from_slice(samples);
+        let mut start = 0;
+        while self.pending.len() - start >= FFT_SIZE {
+            self.frame(start);
+            start += HOP;
+        }
+        self.pending.drain(..start);
+    }
+
+    /// Number of STFT frames analysed so far.
+    pub fn frames(&self) -> u32 {
+        self.frames
+    }
+
+    /// Flush and return every peak, in time order.
+    pub fn finish(mut self) -> (Vec<Peak>, u32) {
+        // Pad with silence so the tail is analysed and every frame has its right neighbours.
+        let pad = vec![0.0; FFT_SIZE];
+        self.push(&pad);
+        for _ in 0..PEAK_HALF_FRAMES {
+            self.ring.push_back(vec![f32::NEG_INFINITY; N_BINS]);
+            self.advance();
+        }
+        self.flush_block();
+        let mut peaks = self.peaks;
+        peaks.sort_by(|a, b| a.t.total_cmp(&b.t).then(a.f.total_cmp(&b.f)));
+        (peaks, self.frames)
+    }
+
+    fn frame(&mut self, start: usize) {
+        let src = &self.pending[start..start + FFT_SIZE];
+        for ((o, &x), &w) in self.frame_in.iter_mut().zip(src).zip(&self.window) {
+            *o = x * w;
+        }
+        // The sizes are fixed by construction, so the transform cannot fail.
+        let _ = self.fft.process(&mut self.frame_in, &mut self.scratch).ok();
+        for (p, c) in self.power.iter_mut().zip(&self.scratch) {
+            *p = c.norm_sqr();
+        }
+        let mut spec = vec![0.0f32; N_BINS];
+        for (s, &(i, fr)) in spec.iter_mut().zip(&self.log_pos) {
+            let p = self.power[i] * (1.0 - fr) + self.power[i + 1] * fr;
+            *s = 10.0 * (p + 1e-9).log10();
+        }
+        self.ring.push_back(spec);
+        self.frames += 1;
+        self.advance();
+    }
+
+    /// With the ring holding frames up to `c + PEAK_HALF_FRAMES`, examine frame `c`.
+    fn advance(&mut self) {
+        let w = PEAK_HALF_FRAMES;
+        if self.ring.len() < 2 * w + 1 {
+            return;
+        }
+        if self.ring.len() > 2 * w + 1 {
+            self.ring.pop_front();
+            self.ring_start += 1;
+        }
+        let c = self.ring_start + w as u32;
+        let b = c / BLOCK_FRAMES;
+        if b != self.block_index {
+            self.flush_block();
+            self.block_index = b;
+        }
+        let centre = &self.ring[w];
+        for k in 0..N_BINS {
+            let v = centre[k];
+            if v < -60.0 {
+                continue; // digital silence
+            }
+            let lo = k.saturating_sub(PEAK_HALF_BINS);
+            let hi = (k + PEAK_HALF_BINS).min(N_BINS - 1);
+            let mut is_max = true;
+            let mut sum = 0.0f32;
+            let mut n = 0u32;
+            'outer: for (dt, fr) in self.ring.iter().enumerate() {
+                for (j, &x) in fr[lo..=hi].iter().enumerate() {
+                    if x > v || (x == v && (dt < w || (dt == w && lo + j < k))) {
+                        is_max = false;
+                        break 'outer;
+                    }
+                    if x.is_finite() {
+                        sum += x;
+                        n += 1;
+                    }
+                }
+            }
+            if !is_max {
+                continue;
+            }
+            let salience = v - sum / n.max(1) as f32;
+            if salience < self.config.min_salience_db {
+                continue;
+            }
+            let df = if k > 0 && k + 1 < N_BINS {
+                parabolic(centre[k - 1], v, centre[k + 1])
+            } else {
+                0.0
+            };
+            let (p, n2) = (self.ring[w - 1][k], self.ring[w + 1][k]);
+            let dtt = if p.is_finite() && n2.is_finite() {
+                parabolic(p, v, n2)
+            } else {
+                0.0
+            };
+            let peak = Peak {
+                t: c as f32 + dtt,
+                f: k as f32 + df,
+                salience,
+            };
+            self.block.push(peak);
+        }
+    }
+
+    fn flush_block(&mut self) {
+        let k = self.config.peaks_per_block;
+        if self.block.len() > k {
+            self.block
+                .select_nth_unstable_by(k, |a, b| b.salience.total_cmp(&a.salience));
+            self.block.truncate(k);
+        }
+        self.peaks.append(&mut self.block);
+    }
+}
+
+/// Offset of the vertex of the parabola through (-1, a), (0, b), (1, c), clamped to ±0.5.
+fn parabolic(a: f32, b: f32, c: f32) -> f32 {
+    let d = a - 2.0 * b + c;
+    if d.abs() < 1e-9 {
+        0.0
+    } else {
+        (0.5 * (a - c) / d).clamp(-0.5, 0.5)
+    }
+}
+
+/// Extract peaks from a whole mono signal at [`SAMPLE_RATE`]; returns the peaks and the number of
+/// frames.
+pub fn extract_peaks(samples: &[f32], config: ExtractConfig) -> (Vec<Peak>, u32) {
+    let mut ex = PeakExtractor::new(config);
+    for chunk in samples.chunks(1 << 16) {
+        ex.push(chunk);
+    }
+    ex.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tones(secs: f32, gain: f32) -> Vec<f32> {
+        let n = (secs * SAMPLE_RATE as f32) as usize;
+        (0..n)
+            .map(|i| {
+                let t = i as f32 / SAMPLE_RATE as f32;
+                let f = if (t * 4.0) as u32 % 2 == 0 {
+                    440.0
+                } else {
+                    1000.0
+                };
+                // A little deterministic broadband noise, scaled with the gain like real audio.
+                let noise =
+                    ((i as u32).wrapping_mul(2_654_435_761) >> 8) as f32 / (1u32 << 24) as f32;
+                gain * ((2.0 * std::f32::consts::PI * f * t).sin() + 0.01 * (noise - 0.5))
+            })
+            .collect()
+    }
+
+    #[test]
+    fn level_invariant_and_deterministic() {
+        let (a, fa) = extract_peaks(&tones(3.0, 0.5), ExtractConfig::INDEX);
+        let (b, fb) = extract_peaks(&tones(3.0, 0.05), ExtractConfig::INDEX);
+        let (c, _) = extract_peaks(&tones(3.0, 0.5), ExtractConfig::INDEX);
+        assert_eq!(fa, fb);
+        assert_eq!(a, c, "not deterministic");
+        assert_eq!(a.len(), b.len());
+        for (x, y) in a.iter().zip(&b) {
+            assert!(
+                (x.t - y.t).abs() < 0.02 && (x.f - y.f).abs() < 0.02,
+                "{x:?} {y:?}"
+            );
+        }
+        // 440 Hz is bin 36*log2(440/250) = 29.36
+        assert!(a.iter().any(|p| (p.f - 29.36).abs() < 0.6), "{a:?}");
+    }
+
+    #[test]
+    fn chunking_does_not_matter() {
+        let x = tones(2.0, 0.3);
+        let (a, _) = extract_peaks(&x, ExtractConfig::QUERY);
+        let mut ex = PeakExtractor::new(ExtractConfig::QUERY);
+        for c in x.chunks(777) {
+            ex.push(c);
+        }
+        assert_eq!(ex.finish().0, a);
+    }
+}

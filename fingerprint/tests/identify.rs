@@ -1,0 +1,242 @@
+//! Identification under degradations, rejection of non-catalog audio, DJ-mix scan.
+
+mod common;
+
+use common::*;
+use quaver_fingerprint::{
+    query_peaks_from_pcm, track_print_from_pcm, FingerprintIndex, IndexOptions, QueryOptions,
+    ScanOptions,
+};
+
+fn excerpt(x: &[f32], start_s: f32, len_s: f32) -> Vec<f32> {
+    let a = (start_s * SR) as usize;
+    let b = ((start_s + len_s) * SR) as usize;
+    x[a.min(x.len())..b.min(x.len())].to_vec()
+}
+
+/// A degradation (None: its tool is missing).
+type Degrade = Box<dyn Fn(&[f32]) -> Option<Vec<f32>>>;
+
+/// Offset right within 50 ms, or pointing at a repeat of the same audio (looped game music).
+fn same_audio(x: &[f32], got: f64, want: f64) -> bool {
+    if (got - want).abs() <= 0.05 {
+        return true;
+    }
+    let a = excerpt(x, want as f32, 2.0);
+    let b = excerpt(x, got.max(0.0) as f32, 2.0);
+    let n = a.len().min(b.len());
+    let dot: f32 = a[..n].iter().zip(&b[..n]).map(|(p, q)| p * q).sum();
+    let na: f32 = a[..n].iter().map(|p| p * p).sum();
+    let nb: f32 = b[..n].iter().map(|p| p * p).sum();
+    dot / (na * nb).sqrt().max(1e-9) > 0.8
+}
+
+/// Catalog: the shared real-music clips plus tests/data/master.wav plus 20 synthetic tracks.
+fn catalog(dir: &std::path::Path) -> (FingerprintIndex, Vec<(String, Vec<f32>)>) {
+    let mut tracks: Vec<(String, Vec<f32>)> = Vec::new();
+    if let Some(clips) = shared_clips() {
+        for c in clips {
+            let name = c.file_name().unwrap().to_string_lossy().into_owned();
+            tracks.push((name, decode8k(&c)));
+        }
+    }
+    let master = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/data/master.wav");
+    tracks.push(("master".into(), decode8k(&master)));
+    for k in 0..20 {
+        tracks.push((format!("synth-{k}"), synth_music(k, 40.0)));
+    }
+    let mut idx = FingerprintIndex::open(dir, &IndexOptions { shards: 3 }).unwrap();
+    let prints = tracks
+        .iter()
+        .map(|(id, x)| (id.clone(), track_print_from_pcm(x)))
+        .collect();
+    idx.add(prints).unwrap();
+    (idx, tracks)
+}
+
+#[test]
+fn identifies_degraded_excerpts_and_rejects_others() {
+    let dir = tempfile::tempdir().unwrap();
+    let (idx, tracks) = catalog(dir.path());
+    let opts = QueryOptions::default();
+    // Real clips (30 s) and 5 synthetic tracks; 5 s excerpts at 7.3 s.
+    let picks: Vec<&(String, Vec<f32>)> = tracks
+        .iter()
+        .filter(|(id, _)| !id.starts_with("synth") || id.as_str() < "synth-5")
+        .filter(|(id, _)| id != "master")
+        .collect();
+    let conditions: Vec<(&str, Degrade, f32)> = vec![
+        ("clean", Box::new(|x: &[f32]| Some(x.to_vec())), 1.0),
+        (
+            "white 5 dB",
+            Box::new(|x: &[f32]| Some(add_noise(x, 5.0, 7))),
+            1.0,
+        ),
+        (
+            "speed +2 %",
+            Box::new(|x: &[f32]| Some(speed(x, 1.02))),
+            1.02,
+        ),
+        (
+            "speed -2 %",
+            Box::new(|x: &[f32]| Some(speed(x, 0.98))),
+            0.98,
+        ),
+        (
+            "speed +5 %",
+            Box::new(|x: &[f32]| Some(speed(x, 1.05))),
+            1.05,
+        ),
+        (
+            "speed -5 %",
+            Box::new(|x: &[f32]| Some(speed(x, 0.95))),
+            0.95,
+        ),
+        (
+            "pitch +1 st",
+            Box::new(|x: &[f32]| sox_pitch(x, 100, &std::env::temp_dir())),
+            1.0,
+        ),
+        (
+            "pitch -1 st",
+            Box::new(|x: &[f32]| sox_pitch(x, -100, &std::env::temp_dir())),
+            1.0,
+        ),
+    ];
+    let mut failures = Vec::new();
+    let mut wrong = Vec::new();
+    let mut total = 0;
+    for (name, f, s) in &conditions {
+        let mut ok = 0;
+        let mut n = 0;
+        for (id, x) in &picks {
+            // Source segment long enough for the speed change, then cut to 5 s.
+            let src = excerpt(x, 7.3, 5.0 * 1.06 + 0.2);
+            let Some(deg) = f(&src) else {
+                eprintln!("note: sox missing, skipping {name}");
+                break;
+            };
+            let q = &deg[..(5.0 * SR) as usize];
+            let m = idx.query_peaks(&query_peaks_from_pcm(q), &opts);
+            n += 1;
+            match m.first() {
+                Some(m) if &m.track == id && same_audio(x, m.offset_s, 7.3) => {
+                    ok += 1;
+                    assert!(
+                        (m.time_factor - *s as f64).abs() < 0.012,
+                        "{name} {id}: time factor {} vs {s}",
+                        m.time_factor
+                    );
+                }
+                Some(m) if &m.track != id => wrong.push(format!("{name} {id}: {m:?}")),
+                other => failures.push(format!("{name} {id}: {other:?}")),
+            }
+        }
+        total += n;
+        eprintln!("{name:12} {ok}/{n}");
+    }
+    // Never a wrong track; at most 3 misses (or offsets at a non-identical repeat of the
+    // material, as in looped game music) over the 8 x 21 grid.
+    assert!(wrong.is_empty(), "wrong track:\n{}", wrong.join("\n"));
+    assert!(
+        failures.len() <= 3,
+        "{} of {total} failed:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+
+    // Non-catalog: unseen synthetic tracks and noise must not match.
+    let mut fps = Vec::new();
+    for k in 100..130 {
+        let x = synth_music(k, 6.0);
+        for len in [3.0, 5.0] {
+            let m = idx.query_peaks(&query_peaks_from_pcm(&excerpt(&x, 0.5, len)), &opts);
+            if let Some(m) = m.first() {
+                fps.push(format!("synth {k} {len}s -> {} ({})", m.track, m.score));
+            }
+        }
+    }
+    let noise = add_noise(&vec![0.0; 5 * SR as usize], 0.0, 3);
+    let noise: Vec<f32> = noise
+        .iter()
+        .map(|v| v + 0.1 * common::Rng(9).unit())
+        .collect();
+    assert!(idx
+        .query_peaks(&query_peaks_from_pcm(&noise), &opts)
+        .is_empty());
+    assert!(fps.is_empty(), "false positives: {fps:?}");
+}
+
+#[test]
+fn scan_finds_every_excerpt_of_a_dj_mix() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut idx = FingerprintIndex::open(dir.path(), &IndexOptions { shards: 2 }).unwrap();
+    let tracks: Vec<Vec<f32>> = (0..6).map(|k| synth_music(200 + k, 40.0)).collect();
+    idx.add(
+        tracks
+            .iter()
+            .enumerate()
+            .map(|(k, x)| (format!("t{k}"), track_print_from_pcm(x)))
+            .collect(),
+    )
+    .unwrap();
+    // Mix: non-catalog 6 s | t1[5..20] | xfade 2 s | t3[10..22] | non-catalog 5 s | t4[2..14] at +3 %.
+    let xfade = (2.0 * SR) as usize;
+    let mut mix: Vec<f32> = synth_music(999, 6.0);
+    let mut expected: Vec<(String, f32, f32, f32)> = Vec::new(); // track, start, end, track start
+    let mut push = |mix: &mut Vec<f32>, id: &str, x: Vec<f32>, fade: usize, tstart: f32| {
+        let start = mix.len() - fade;
+        for (i, v) in x.iter().enumerate() {
+            let g = if i < fade {
+                i as f32 / fade as f32
+            } else {
+                1.0
+            };
+            if start + i < mix.len() {
+                let h = 1.0 - g;
+                mix[start + i] = mix[start + i] * h + v * g;
+            } else {
+                mix.push(*v);
+            }
+        }
+        expected.push((
+            id.to_string(),
+            start as f32 / SR,
+            mix.len() as f32 / SR,
+            tstart,
+        ));
+    };
+    push(&mut mix, "t1", excerpt(&tracks[1], 5.0, 15.0), 0, 5.0);
+    push(&mut mix, "t3", excerpt(&tracks[3], 10.0, 12.0), xfade, 10.0);
+    mix.extend(synth_music(998, 5.0));
+    let fast = speed(&excerpt(&tracks[4], 2.0, 12.5), 1.03);
+    push(
+        &mut mix,
+        "t4",
+        fast[..(12.0 * SR) as usize].to_vec(),
+        0,
+        2.0,
+    );
+    mix.extend(synth_music(997, 4.0));
+
+    let segs = idx.scan_peaks(&query_peaks_from_pcm(&mix), &ScanOptions::default());
+    eprintln!("{segs:#?}");
+    assert_eq!(
+        segs.len(),
+        expected.len(),
+        "segments {segs:?} expected {expected:?}"
+    );
+    for (s, (id, a, b, ts)) in segs.iter().zip(&expected) {
+        assert_eq!(&s.track, id);
+        assert!(
+            (s.start_s - *a as f64).abs() <= 1.0,
+            "{id} start {s:?} vs {a}"
+        );
+        assert!((s.end_s - *b as f64).abs() <= 1.0, "{id} end {s:?} vs {b}");
+        assert!(
+            (s.track_start_s - *ts as f64).abs() <= 1.0,
+            "{id} track start {s:?}"
+        );
+    }
+    assert!((segs[2].time_factor - 1.03).abs() < 0.01);
+}
