@@ -126,7 +126,14 @@ pub struct LoudnessMeter {
     momentary_max: f64,
     short_term_max: f64,
     slices: Vec<(usize, usize)>,
+    /// Energy of the last [`SHORT_TERM_HOPS`] 100 ms steps (a ring, indexed by `hops`).
+    hop_energy: [f64; SHORT_TERM_HOPS],
+    /// 100 ms steps completed.
+    hops: usize,
 }
+
+/// 100 ms steps in the 3 s short-term window.
+const SHORT_TERM_HOPS: usize = 30;
 
 impl std::fmt::Debug for LoudnessMeter {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -180,6 +187,8 @@ impl LoudnessMeter {
             momentary_max: f64::NEG_INFINITY,
             short_term_max: f64::NEG_INFINITY,
             slices: Vec::new(),
+            hop_energy: [0.0; SHORT_TERM_HOPS],
+            hops: 0,
         })
     }
 
@@ -212,10 +221,7 @@ impl LoudnessMeter {
         for i in 0..self.slices.len() {
             let (a, b) = self.slices[i];
             if a == usize::MAX {
-                let m = self.meter.loudness_momentary().map_err(meter_error)?;
-                let s = self.meter.loudness_shortterm().map_err(meter_error)?;
-                self.momentary_max = self.momentary_max.max(m);
-                self.short_term_max = self.short_term_max.max(s);
+                self.close_hop()?;
                 continue;
             }
             planes.clear();
@@ -224,6 +230,41 @@ impl LoudnessMeter {
                 .add_frames_planar_f32(&planes)
                 .map_err(meter_error)?;
         }
+        Ok(())
+    }
+
+    /// A 100 ms step is complete: update the momentary and short-term maxima.
+    ///
+    /// Reading the meter's 3 s window every 100 ms would sum 30 times more samples than the
+    /// meter filters; instead the energy of the last 100 ms is read once and the 400 ms and
+    /// 3 s windows are running means over the last 4 and 30 of them (the same blocks the
+    /// meter's windows hold, zeros before the start included, as in the meter).
+    fn close_hop(&mut self) -> Result<()> {
+        let l = self.meter.loudness_window(100).map_err(meter_error)?;
+        let e = if l.is_finite() {
+            10f64.powf((l + 0.691) / 10.0)
+        } else {
+            0.0
+        };
+        let slot = self.hops % SHORT_TERM_HOPS;
+        self.hop_energy[slot] = e;
+        self.hops += 1;
+        let mean = |n: usize| -> f64 {
+            (0..n)
+                .map(|k| self.hop_energy[(self.hops + SHORT_TERM_HOPS - 1 - k) % SHORT_TERM_HOPS])
+                .sum::<f64>()
+                / n as f64
+        };
+        let (m, s) = (mean(4), mean(SHORT_TERM_HOPS));
+        let to_lufs = |e: f64| {
+            if e > 0.0 {
+                -0.691 + 10.0 * e.log10()
+            } else {
+                f64::NEG_INFINITY
+            }
+        };
+        self.momentary_max = self.momentary_max.max(to_lufs(m));
+        self.short_term_max = self.short_term_max.max(to_lufs(s));
         Ok(())
     }
 
@@ -332,7 +373,7 @@ mod tests {
             .map(|i| ((i as f32 * 0.05).sin() * (1.0 + (i as f32 * 1e-4).sin())) * 0.3)
             .collect();
         let mut whole = meter(1, 48_000);
-        whole.push(&[x.clone()]).unwrap();
+        whole.push(std::slice::from_ref(&x)).unwrap();
         let mut parts = meter(1, 48_000);
         for c in x.chunks(1_237) {
             parts.push(&[c.to_vec()]).unwrap();
