@@ -7,8 +7,10 @@ pub mod analysis;
 pub mod buffer;
 pub mod convert;
 pub mod decode;
+pub mod dsp;
 pub mod error;
 pub mod limits;
+pub mod mir;
 pub mod output;
 pub mod resample;
 

@@ -1,0 +1,138 @@
+//! Mel filterbank (Slaney scale and area normalisation, librosa's defaults), decibels, and
+//! the DCT-II behind MFCCs.
+//!
+//! The Slaney mel scale is linear below 1 kHz (`mel = f / (200/3)`) and logarithmic above
+//! (`mel = 15 + ln(f / 1000) / (ln 6.4 / 27)`). Filter `i` is a triangle from mel point `i` to
+//! `i + 2`, scaled by `2 / (f[i+2] - f[i])` so every filter has the same area.
+
+/// Hz to Slaney mel.
+pub fn hz_to_mel(f: f64) -> f64 {
+    let f_sp = 200.0 / 3.0;
+    let logstep = 6.4f64.ln() / 27.0;
+    if f < 1000.0 {
+        f / f_sp
+    } else {
+        15.0 + (f / 1000.0).ln() / logstep
+    }
+}
+
+/// Slaney mel to Hz.
+pub fn mel_to_hz(m: f64) -> f64 {
+    let f_sp = 200.0 / 3.0;
+    let logstep = 6.4f64.ln() / 27.0;
+    if m < 15.0 {
+        m * f_sp
+    } else {
+        1000.0 * (logstep * (m - 15.0)).exp()
+    }
+}
+
+/// A sparse mel filterbank: each filter is a contiguous run of FFT-bin weights.
+#[derive(Clone, Debug)]
+pub struct MelFilterbank {
+    /// `(first_bin, weights)` per mel band.
+    bands: Vec<(usize, Vec<f32>)>,
+    n_bins: usize,
+    /// Centre frequency of each band in Hz.
+    centers_hz: Vec<f64>,
+}
+
+impl MelFilterbank {
+    /// `n_mels` Slaney-normalised triangles between `fmin` and `fmax` for an `n_fft`-point
+    /// spectrum at `sample_rate` (librosa `filters.mel(htk=False, norm="slaney")`).
+    pub fn new(sample_rate: u32, n_fft: usize, n_mels: usize, fmin: f64, fmax: f64) -> Self {
+        let n_bins = n_fft / 2 + 1;
+        let (mlo, mhi) = (hz_to_mel(fmin), hz_to_mel(fmax));
+        let mel_f: Vec<f64> = (0..n_mels + 2)
+            .map(|i| mel_to_hz(mlo + (mhi - mlo) * i as f64 / (n_mels + 1) as f64))
+            .collect();
+        let sr = f64::from(sample_rate);
+        let fft_f: Vec<f64> = (0..n_bins)
+            .map(|k| sr / 2.0 * k as f64 / (n_bins - 1) as f64)
+            .collect();
+        let mut bands = Vec::with_capacity(n_mels);
+        for i in 0..n_mels {
+            let (lo, c, hi) = (mel_f[i], mel_f[i + 1], mel_f[i + 2]);
+            let enorm = 2.0 / (hi - lo);
+            let mut first = None;
+            let mut w = Vec::new();
+            for (k, &f) in fft_f.iter().enumerate() {
+                let lower = (f - lo) / (c - lo);
+                let upper = (hi - f) / (hi - c);
+                let v = lower.min(upper).max(0.0);
+                if v > 0.0 {
+                    if first.is_none() {
+                        first = Some(k);
+                    }
+                    // Keep interior zeros so the run stays contiguous.
+                    let start = first.unwrap_or(k);
+                    w.resize(k - start, 0.0);
+                    w.push((v * enorm) as f32);
+                }
+            }
+            bands.push((first.unwrap_or(0), w));
+        }
+        MelFilterbank {
+            bands,
+            n_bins,
+            centers_hz: mel_f[1..=n_mels].to_vec(),
+        }
+    }
+
+    /// Number of mel bands.
+    pub fn n_mels(&self) -> usize {
+        self.bands.len()
+    }
+
+    /// Centre frequency of every band in Hz.
+    pub fn centers_hz(&self) -> &[f64] {
+        &self.centers_hz
+    }
+
+    /// Apply to one power spectrum (`n_fft / 2 + 1` bins), writing `n_mels` values to `out`.
+    pub fn apply(&self, power: &[f32], out: &mut [f32]) {
+        debug_assert_eq!(power.len(), self.n_bins);
+        for ((first, w), o) in self.bands.iter().zip(out.iter_mut()) {
+            *o = w.iter().zip(&power[*first..]).map(|(a, b)| a * b).sum();
+        }
+    }
+}
+
+/// `10 log10(max(x, 1e-10))`: power to decibels with librosa's `amin` and `ref = 1`.
+pub fn power_to_db(x: f32) -> f32 {
+    10.0 * x.max(1e-10).log10()
+}
+
+/// An orthonormal DCT-II keeping the first `n_out` coefficients (scipy `dct(type=2,
+/// norm="ortho")`), as a precomputed matrix.
+#[derive(Clone, Debug)]
+pub struct Dct {
+    n_in: usize,
+    basis: Vec<f32>,
+}
+
+impl Dct {
+    /// A DCT from `n_in` inputs to `n_out` coefficients.
+    pub fn new(n_in: usize, n_out: usize) -> Self {
+        let mut basis = Vec::with_capacity(n_in * n_out);
+        for k in 0..n_out {
+            let s = if k == 0 {
+                (1.0 / n_in as f64).sqrt()
+            } else {
+                (2.0 / n_in as f64).sqrt()
+            };
+            for n in 0..n_in {
+                let a = std::f64::consts::PI * k as f64 * (2 * n + 1) as f64 / (2 * n_in) as f64;
+                basis.push((s * a.cos()) as f32);
+            }
+        }
+        Dct { n_in, basis }
+    }
+
+    /// Transform `x` (`n_in` values) into `out` (`n_out` values).
+    pub fn apply(&self, x: &[f32], out: &mut [f32]) {
+        for (o, row) in out.iter_mut().zip(self.basis.chunks_exact(self.n_in)) {
+            *o = row.iter().zip(x).map(|(a, b)| a * b).sum();
+        }
+    }
+}
