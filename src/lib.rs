@@ -15,9 +15,11 @@
 
 pub mod fingerprint;
 pub mod options;
+pub mod package;
 pub mod runtime;
 
 pub use fingerprint::{chromaprint, FingerprintIndex, QueryResult};
+pub use package::{package, Ladder, PackageReport, Rendition};
 
 pub use quaver_core::buffer::mix_to_mono;
 pub use quaver_core::decode::ReadSeek;
@@ -114,6 +116,7 @@ pub fn waveform_zooms(input: impl Into<Input>, options: &WaveformOptions) -> Res
         &AnalysisOptions {
             loudness: None,
             waveform: Some(options.clone()),
+            music: None,
         },
     )?;
     let mut all = Vec::with_capacity(1 + a.waveform_zooms.len());

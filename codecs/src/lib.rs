@@ -23,6 +23,7 @@ pub mod encoder;
 pub mod flac;
 pub mod mp3;
 pub mod options;
+pub mod package;
 pub mod opus;
 pub mod pipeline;
 pub mod writer;

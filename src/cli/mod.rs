@@ -8,6 +8,7 @@ mod decode;
 mod encode;
 mod fp;
 mod info;
+mod package;
 mod waveform;
 
 /// quaver: decode, analyse, fingerprint, encode and package audio.
@@ -34,6 +35,8 @@ enum Command {
     Fp(fp::Args),
     /// Chromaprint (AcoustID) fingerprint, printed like `fpcalc`.
     Chromaprint(chromaprint::Args),
+    /// Package for adaptive streaming: CMAF segments with HLS and DASH manifests.
+    Package(package::Args),
 }
 
 /// Parse arguments, run the command, print errors; returns the process exit code.
@@ -47,6 +50,7 @@ pub fn run() -> i32 {
         Command::Encode(a) => encode::run(a),
         Command::Fp(a) => fp::run(a),
         Command::Chromaprint(a) => chromaprint::run(a),
+        Command::Package(a) => package::run(a),
     };
     match result {
         Ok(()) => 0,
