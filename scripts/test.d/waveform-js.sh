@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 [ -d tests/js/node_modules/waveform-data ] || bash scripts/setup.d/node-tests.sh
 cargo build --quiet --bin quaver
-Q=target/debug/quaver
+Q="${CARGO_TARGET_DIR:-$PWD/target}/debug/quaver"
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 wav=tests/data/master.wav
