@@ -18,6 +18,7 @@
 //! `manifest.mpd`. It is built in a temporary sibling directory, manifests last, and renamed
 //! into place.
 
+pub mod check;
 pub mod dash;
 pub mod fmp4;
 pub mod hls;

@@ -1,0 +1,297 @@
+//! Packaging: the conformance checker on real packages (box, playlist, MPD, alignment and
+//! bandwidth rules), the checker catching broken packages, and decode-back sample accuracy
+//! with ffmpeg reading the HLS playlists and the MPD.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use quaver_codecs::package::check::check_package;
+use quaver_codecs::package::{package, Ladder, PackageReport, Rendition};
+use quaver_core::{decode::decode_all, resample::resample, Quality};
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../tests/data")
+        .join(name)
+}
+
+/// Short segments so a 4 s fixture spans several and the window/alignment rules bite.
+fn ladder(segment_seconds: f64) -> Ladder {
+    let mut l = Ladder::hifi();
+    l.segment_seconds = segment_seconds;
+    l
+}
+
+fn build(src: &Path, segment: f64) -> (tempfile::TempDir, PathBuf, PackageReport) {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("pkg");
+    let report = package(src, &out, &ladder(segment)).unwrap();
+    (tmp, out, report)
+}
+
+#[test]
+fn hifi_package_is_conformant_and_exact() {
+    let src = fixture("flac_s16.flac"); // 4 s, 44.1 kHz stereo
+    for segment in [1.0, 2.0, 6.0] {
+        let (_tmp, out, report) = build(&src, segment);
+        let check = check_package(&out, Some(4.0));
+        assert!(
+            check.errors.is_empty() && check.warnings.is_empty(),
+            "{segment} s: {check:#?}"
+        );
+        assert!(check.checks > 100, "{} checks", check.checks);
+        assert!(report.alignment.iter().all(|a| a.aligned));
+        for r in &report.renditions {
+            let presented: u64 = r.segments.iter().map(|s| s.duration).sum();
+            assert_eq!(presented, r.valid_samples, "{}", r.id);
+            assert_eq!(r.valid_samples, 4 * u64::from(r.sample_rate), "{}", r.id);
+            assert!(
+                r.segments.iter().all(|s| s.duration > 0),
+                "{}: empty segment",
+                r.id
+            );
+            assert!(r.peak_bitrate >= r.average_bitrate);
+        }
+        for f in [
+            "master.m3u8",
+            "master_opus.m3u8",
+            "master_flac.m3u8",
+            "manifest.mpd",
+        ] {
+            assert!(out.join(f).is_file(), "{f}");
+        }
+        let mpd = std::fs::read_to_string(out.join("manifest.mpd")).unwrap();
+        assert!(
+            mpd.contains("mediaPresentationDuration=\"PT4.000000S\""),
+            "{mpd}"
+        );
+    }
+}
+
+#[test]
+fn opus_segments_sit_on_the_20ms_grid_and_skip_the_preskip() {
+    let (_tmp, _out, report) = build(&fixture("flac_s16.flac"), 2.0);
+    let opus: Vec<_> = report
+        .renditions
+        .iter()
+        .filter(|r| r.codecs == "Opus")
+        .collect();
+    assert_eq!(opus.len(), 3);
+    for r in &opus {
+        assert_eq!(r.sample_rate, 48_000);
+        assert_eq!(r.priming, 312);
+        // 2 s = 100 packets of 960: the first segment presents 96000 − pre-skip.
+        assert_eq!(r.segments[0].duration, 96_000 - 312);
+        assert_eq!(r.segments[1].start, 96_000 - 312);
+        assert!(r.segments[1..r.segments.len() - 1]
+            .iter()
+            .all(|s| s.duration == 96_000));
+    }
+    let media = std::fs::read_to_string(_out.join("opus_64/media.m3u8")).unwrap();
+    assert!(media.contains("#EXTINF:1.993500,"), "{media}");
+}
+
+#[test]
+fn checker_catches_broken_packages() {
+    let (_tmp, out, _r) = build(&fixture("flac_s16.flac"), 2.0);
+    let edit = |file: &str, f: &dyn Fn(String) -> String| {
+        let p = out.join(file);
+        let s = std::fs::read_to_string(&p).unwrap();
+        std::fs::write(&p, f(s)).unwrap();
+    };
+    // Under-declared BANDWIDTH (ffmpeg's defect) is an error.
+    let master = std::fs::read_to_string(out.join("master_opus.m3u8")).unwrap();
+    let bad = master
+        .lines()
+        .map(|l| match l.find("BANDWIDTH=") {
+            Some(i) if l.starts_with("#EXT-X-STREAM-INF") => {
+                let rest = &l[i + 10..];
+                let end = rest.find(',').unwrap();
+                format!("{}BANDWIDTH=1000{}", &l[..i], &rest[end..])
+            }
+            _ => l.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    std::fs::write(out.join("master_opus.m3u8"), bad).unwrap();
+    let c = check_package(&out, Some(4.0));
+    assert!(
+        c.errors.iter().any(|e| e.contains("exceeds BANDWIDTH")),
+        "{c:#?}"
+    );
+
+    // A rounded MPD duration (as ffmpeg's 0.1 s rounding does) is flagged.
+    edit("manifest.mpd", &|s| {
+        s.replace(
+            "mediaPresentationDuration=\"PT4.000000S\"",
+            "mediaPresentationDuration=\"PT3.9S\"",
+        )
+    });
+    let c = check_package(&out, Some(4.0));
+    assert!(
+        c.warnings
+            .iter()
+            .any(|e| e.contains("mediaPresentationDuration")),
+        "{c:#?}"
+    );
+
+    // A playlist without ENDLIST, and a missing segment.
+    edit("opus_96/media.m3u8", &|s| s.replace("#EXT-X-ENDLIST\n", ""));
+    std::fs::remove_file(out.join("flac/seg_2.m4s")).unwrap();
+    let c = check_package(&out, Some(4.0));
+    assert!(c.warnings.iter().any(|e| e.contains("ENDLIST")), "{c:#?}");
+    assert!(c.errors.iter().any(|e| e.contains("seg_2.m4s")), "{c:#?}");
+}
+
+#[test]
+fn custom_ladders_are_validated() {
+    let tmp = tempfile::tempdir().unwrap();
+    let p = tmp.path().join("l.json");
+    std::fs::write(
+        &p,
+        r#"{"renditions":[{"codec":"opus","bitrate_kbps":48}],"segment_seconds":4}"#,
+    )
+    .unwrap();
+    let l = Ladder::named_or_file(p.to_str().unwrap()).unwrap();
+    assert_eq!(l.renditions, vec![Rendition::opus(48)]);
+    std::fs::write(&p, r#"{"renditions":[{"codec":"mp3","bitrate_kbps":128}]}"#).unwrap();
+    assert!(Ladder::named_or_file(p.to_str().unwrap()).is_err());
+    std::fs::write(&p, r#"{"renditions":[],"bogus":1}"#).unwrap();
+    assert!(Ladder::named_or_file(p.to_str().unwrap()).is_err());
+    // An unrelated non-empty directory is never replaced.
+    let dir = tmp.path().join("keep");
+    std::fs::create_dir(&dir).unwrap();
+    std::fs::write(dir.join("notes.txt"), "mine").unwrap();
+    assert!(package(fixture("flac_s16.flac"), &dir, &Ladder::standard()).is_err());
+    assert!(dir.join("notes.txt").is_file());
+}
+
+// ---------- decode-back with ffmpeg ----------
+
+fn have_ffmpeg() -> bool {
+    Command::new("ffmpeg")
+        .arg("-version")
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+/// ffmpeg decodes `input` (stream `map`) to interleaved stereo f32 at its own rate.
+fn ffmpeg_decode(input: &Path, map: &str) -> Vec<f32> {
+    let o = Command::new("ffmpeg")
+        .args([
+            "-hide_banner",
+            "-nostdin",
+            "-loglevel",
+            "error",
+            "-allowed_extensions",
+            "ALL",
+            "-i",
+        ])
+        .arg(input)
+        .args(["-map", map, "-f", "f32le", "-ac", "2", "-"])
+        .output()
+        .unwrap();
+    assert!(
+        o.status.success(),
+        "ffmpeg {}: {}",
+        input.display(),
+        String::from_utf8_lossy(&o.stderr)
+    );
+    o.stdout
+        .chunks_exact(4)
+        .map(|b| f32::from_le_bytes(b.try_into().unwrap()))
+        .collect()
+}
+
+/// Lag (in samples) of `x` against `r` around `at`, by normalised cross-correlation.
+fn lag(r: &[f32], x: &[f32], at: usize) -> i64 {
+    let n = 4096usize;
+    let mut best = (f64::MIN, 0i64);
+    for l in -64i64..=64 {
+        let (mut xy, mut xx, mut yy) = (0.0f64, 0.0f64, 0.0f64);
+        for i in at..at + n {
+            let j = i as i64 + l;
+            if j < 0 || j as usize >= x.len() || i >= r.len() {
+                continue;
+            }
+            let (a, b) = (f64::from(r[i]), f64::from(x[j as usize]));
+            xy += a * b;
+            xx += a * a;
+            yy += b * b;
+        }
+        let c = xy / (xx * yy).sqrt().max(1e-12);
+        if c > best.0 {
+            best = (c, l);
+        }
+    }
+    best.1
+}
+
+#[test]
+fn decode_back_is_sample_accurate() {
+    if !have_ffmpeg() {
+        eprintln!("skipped: no ffmpeg");
+        return;
+    }
+    let src = fixture("flac_s16.flac");
+    let (_tmp, out, report) = build(&src, 2.0);
+    let source = decode_all(&src).unwrap();
+    let src48 = resample(&source, 48_000, Quality::Balanced).unwrap();
+    let left = |b: &quaver_core::AudioBuffer| b.channels[0].clone();
+    let (ref44, ref48) = (left(&source), left(&src48));
+
+    // HLS: every variant of each switching set; DASH: every Representation.
+    let mut targets: Vec<(String, PathBuf, String, usize)> = Vec::new();
+    for (i, r) in report.renditions.iter().enumerate() {
+        targets.push((
+            format!("hls {}", r.id),
+            out.join(&r.id).join("media.m3u8"),
+            "0:a:0".into(),
+            i,
+        ));
+        targets.push((
+            format!("dash {}", r.id),
+            out.join("manifest.mpd"),
+            format!("0:a:{i}"),
+            i,
+        ));
+    }
+    for (name, input, map, i) in targets {
+        let r = &report.renditions[i];
+        let pcm = ffmpeg_decode(&input, &map);
+        let ch0: Vec<f32> = pcm.chunks_exact(2).map(|f| f[0]).collect();
+        let got = ch0.len() as i64;
+        let want = r.valid_samples as i64;
+        if r.codecs == "fLaC" {
+            // ffmpeg's dash demuxer resamples nothing but reports the set's rate; compare at
+            // the track's rate where it is the source's.
+            if r.sample_rate == source.sample_rate && name.starts_with("hls") {
+                assert_eq!(got, want, "{name}: frame count");
+                let max = ch0
+                    .iter()
+                    .zip(&ref44)
+                    .map(|(a, b)| (a - b).abs())
+                    .fold(0.0, f32::max);
+                assert!(max < 1e-6, "{name}: lossless tier differs by {max}");
+            }
+            continue;
+        }
+        // Opus: lag 0 at both ends against the 48 kHz source the encoder was fed.
+        let reference = &ref48;
+        assert_eq!(lag(reference, &ch0, 24_000), 0, "{name}: start lag");
+        assert_eq!(
+            lag(reference, &ch0, reference.len() - 4096 - 2_000),
+            0,
+            "{name}: end lag"
+        );
+        // Count: exact (±2) when the demuxer honours the edit's segment_duration and the
+        // trimmed last trun; ffmpeg 5.1's fragmented-MP4 path applies only the start of the
+        // edit and decodes the last 20 ms packet whole, so allow exactly that tail.
+        let coded = i64::from(r.priming) + want;
+        let tail = (coded + 959) / 960 * 960 - coded;
+        assert!(
+            (got - want).abs() <= 2 || got - want == tail,
+            "{name}: {got} samples, source {want} (untrimmed tail would be {tail})"
+        );
+    }
+}
