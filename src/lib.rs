@@ -80,6 +80,35 @@ pub use quaver_core::analysis::{
     Analysis, AnalysisOptions, Analyzer, Loudness, LoudnessOptions, RenderOptions, StreamFormat,
     StreamInfo, Waveform, WaveformOptions,
 };
+pub use quaver_core::mir::{
+    similarity, FeatureVector, FrameMatrices, Key, KeyCandidate, MusicOptions, Tempo,
+    TempoAlternative, TempoOptions, TempoPoint,
+};
+
+/// Frame-level matrices for ML users (mel spectrogram in dB, 20 MFCCs, 12-bin chroma,
+/// spectral centroid / roll-off / flatness), computed on `input` decoded to mono 22 050 Hz
+/// with librosa's default framing (2048-point Hann STFT, hop 512, centred).
+///
+/// ```no_run
+/// let m = quaver::frame_features("song.flac")?;
+/// println!("{} frames x {} MFCCs", m.mfcc.len(), m.mfcc[0].len());
+/// # Ok::<(), quaver::Error>(())
+/// ```
+pub fn frame_features(input: impl Into<Input>) -> Result<FrameMatrices> {
+    let pcm = decode(
+        input,
+        &ConvertOptions {
+            sample_rate: Some(quaver_core::mir::ANALYSIS_RATE),
+            mono: true,
+            quality: Quality::default(),
+        },
+    )?;
+    let mono = pcm.channels.into_iter().next().unwrap_or_default();
+    Ok(quaver_core::mir::frame_matrices(
+        &mono,
+        quaver_core::mir::ANALYSIS_RATE,
+    ))
+}
 
 /// Decode `input` once and run every analysis `options` enables (loudness by default;
 /// waveform peaks when `options.waveform` is set), the analysers in parallel on quaver's

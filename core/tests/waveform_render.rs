@@ -11,6 +11,7 @@ fn master() -> std::path::PathBuf {
 fn waveform(split: bool) -> quaver_core::analysis::Waveform {
     let opts = AnalysisOptions {
         loudness: None,
+        music: None,
         waveform: Some(WaveformOptions {
             width: Some(600),
             split_channels: split,

@@ -13,6 +13,15 @@ pub struct Args {
     /// True-peak ceiling for the normalisation gain (dBTP).
     #[arg(long, default_value_t = -1.0, allow_negative_numbers = true)]
     ceiling_dbtp: f64,
+    /// Lowest tempo reported (BPM).
+    #[arg(long, default_value_t = 50.0)]
+    min_bpm: f64,
+    /// Highest tempo reported (BPM).
+    #[arg(long, default_value_t = 220.0)]
+    max_bpm: f64,
+    /// Skip tempo, key and features (loudness only).
+    #[arg(long)]
+    no_music: bool,
 }
 
 fn show(v: Option<f64>, unit: &str) -> String {
@@ -27,6 +36,13 @@ pub fn run(a: Args) -> quaver::Result<()> {
             ..Default::default()
         }),
         waveform: None,
+        music: (!a.no_music).then(|| quaver::MusicOptions {
+            tempo_range: quaver::TempoOptions {
+                min_bpm: a.min_bpm,
+                max_bpm: a.max_bpm,
+            },
+            ..Default::default()
+        }),
     };
     let analysis = quaver::analyze(&a.file, &options)?;
     if a.json {
@@ -57,6 +73,26 @@ pub fn run(a: Args) -> quaver::Result<()> {
             } else {
                 ""
             }
+        );
+    }
+    if let Some(t) = &analysis.tempo {
+        println!(
+            "tempo:             {:.2} BPM (confidence {:.2}; alternative {:.2} BPM, {:.2}), {} beats",
+            t.bpm,
+            t.confidence,
+            t.alternative.bpm,
+            t.alternative.confidence,
+            t.beats.len()
+        );
+    }
+    if let Some(k) = &analysis.key {
+        println!(
+            "key:               {} ({} / {}, confidence {:.2}, tuning {:+.1} cents)",
+            k.label,
+            k.camelot.as_deref().unwrap_or("-"),
+            k.open_key.as_deref().unwrap_or("-"),
+            k.confidence,
+            k.tuning_cents
         );
     }
     for w in &analysis.warnings {

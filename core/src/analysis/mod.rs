@@ -24,6 +24,7 @@
 //! ```
 
 pub mod loudness;
+pub mod music;
 pub mod render;
 pub mod waveform;
 
@@ -105,6 +106,8 @@ pub struct AnalysisOptions {
     pub loudness: Option<LoudnessOptions>,
     /// Waveform peaks for players (off by default).
     pub waveform: Option<WaveformOptions>,
+    /// Tempo, key and feature vector on the mono 22 050 Hz stream (on by default).
+    pub music: Option<crate::mir::MusicOptions>,
 }
 
 impl Default for AnalysisOptions {
@@ -112,6 +115,7 @@ impl Default for AnalysisOptions {
         AnalysisOptions {
             loudness: Some(LoudnessOptions::default()),
             waveform: None,
+            music: Some(crate::mir::MusicOptions::default()),
         }
     }
 }
@@ -140,6 +144,15 @@ pub struct Analysis {
     /// [`WaveformOptions::zoom_levels`], in the order requested.
     #[serde(skip)]
     pub waveform_zooms: Vec<Waveform>,
+    /// Tempo, beats, downbeats and tempo curve, when enabled.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tempo: Option<crate::mir::Tempo>,
+    /// Musical key, when enabled.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub key: Option<crate::mir::Key>,
+    /// Named, versioned feature vector, when enabled.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub features: Option<crate::mir::FeatureVector>,
     /// Non-fatal problems met while decoding (skipped packets, truncation).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub warnings: Vec<String>,
@@ -159,6 +172,9 @@ pub fn build_analyzers(
     }
     if let Some(o) = &options.waveform {
         list.push(Box::new(WaveformBuilder::new(native, o)?));
+    }
+    if let Some(o) = &options.music {
+        list.push(Box::new(music::MusicAnalysisStage::new(o)));
     }
     Ok(list)
 }
