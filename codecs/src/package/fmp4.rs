@@ -91,9 +91,10 @@ pub fn dops_from_opus_head(head: &[u8]) -> Result<Vec<u8>> {
     }
     let mut d = vec![0u8, head[9]];
     d.extend_from_slice(&u16::from_le_bytes([head[10], head[11]]).to_be_bytes());
-    d.extend_from_slice(
-        &u32::from_le_bytes([head[12], head[13], head[14], head[15]]).to_be_bytes(),
-    );
+    // InputSampleRate is informational (the rate before encoding), but Chromium's MP4 parser
+    // rejects a dOps rate that differs from the sample entry's 48000 ("Opus AudioSampleEntry
+    // sample rate mismatches OpusSpecificBox"), so the track says 48000, as ffmpeg writes.
+    d.extend_from_slice(&48_000u32.to_be_bytes());
     d.extend_from_slice(&i16::from_le_bytes([head[16], head[17]]).to_be_bytes());
     d.push(head[18]);
     if head[18] != 0 {

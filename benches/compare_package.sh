@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Times `quaver package` against ffmpeg building the same Opus ladder (64/96/160 kbit/s, 6 s
+# CMAF segments, HLS + DASH over one segment set, libopus complexity 10 VBR on both sides), in
+# one run on the same machine: wall, CPU (user+sys) and peak RSS, best of $REPEAT, plus
+# quaver's own packaging-only time (packets -> files, from the JSON report).
+#
+# The issue's full anchor ladder adds 2 MP3 downloads; quaver's ladder has no MP3 tier yet, so
+# this compares the Opus part (the notes' stage A1) only.
+#
+# Usage: benches/compare_package.sh [SOURCE ...]   (default: the public corpus clips)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+Q=${QUAVER:-target/release/quaver}
+[ -x "$Q" ] || cargo build --release --quiet --bin quaver
+command -v ffmpeg >/dev/null || { echo "missing ffmpeg (scripts/setup.sh installs it)"; exit 1; }
+srcs=("$@")
+if [ ${#srcs[@]} = 0 ]; then srcs=(../shared/corpus/clips/*.flac); fi
+[ -e "${srcs[0]}" ] || srcs=(tests/data/flac_s16.flac)
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+REPEAT=${REPEAT:-3}
+
+# Best-of-$REPEAT "wall cpu maxrss_kb" of a command.
+measure() {
+  local bw=999999 bc=999999 bm=0
+  for _ in $(seq "$REPEAT"); do
+    rm -rf "$tmp/out" && mkdir -p "$tmp/out"
+    /usr/bin/time -f "%e %U %S %M" -o "$tmp/t" "$@" >"$tmp/log" 2>&1 || { cat "$tmp/log"; exit 1; }
+    read -r w u s m <"$tmp/t"
+    local c; c=$(echo "$u + $s" | bc)
+    bw=$(echo "if ($w < $bw) $w else $bw" | bc); bc=$(echo "if ($c < $bc) $c else $bc" | bc)
+    [ "$m" -gt "$bm" ] && bm=$m
+  done
+  echo "$bw $bc $bm"
+}
+
+FF=(ffmpeg -hide_banner -nostdin -loglevel error -y)
+printf "%-40s %9s %9s %9s %9s %9s %9s %8s %8s\n" source q_wall ff_wall q_cpu ff_cpu q_MB ff_MB wall_x cpu_x
+for src in "${srcs[@]}"; do
+  read -r qw qc qm < <(measure "$Q" package "$src" "$tmp/out/q" --ladder standard)
+  read -r fw fc fm < <(measure "${FF[@]}" -i "$src" \
+    -filter_complex "[0:a]asetpts=N/SR/TB,aresample=48000,asplit=3[o0][o1][o2]" \
+    -map "[o0]" -map "[o1]" -map "[o2]" -c:a libopus -compression_level 10 -b:a:0 64k -b:a:1 96k -b:a:2 160k \
+    -f dash -dash_segment_type mp4 -seg_duration 6 -use_template 1 -use_timeline 1 -hls_playlist 1 \
+    -hls_master_name master.m3u8 -adaptation_sets id=0,streams=a "$tmp/out/manifest.mpd")
+  printf "%-40s %9s %9s %9s %9s %9d %9d %8.2f %8.2f\n" "$(basename "$src")" "$qw" "$fw" "$qc" "$fc" \
+    $((qm / 1024)) $((fm / 1024)) "$(echo "$fw / $qw" | bc -l)" "$(echo "$fc / $qc" | bc -l)"
+  "$Q" package "$src" "$tmp/pk" --ladder standard --json \
+    | grep -E '"(encode|package)_seconds"' | tr -d ' ,' | tr '\n' ' ' | sed 's/^/    quaver stages: /'; echo
+done
+echo "wall_x / cpu_x: ffmpeg time / quaver time (> 1 means quaver is faster)"
