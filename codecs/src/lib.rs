@@ -16,6 +16,9 @@
 //!
 //! [`encode_many`] decodes once and runs N renditions in parallel; [`encode_packets`] returns
 //! raw packets with timestamps for muxers.
+//!
+//! [`package`] turns renditions into one CMAF segment set each, served by HLS and DASH
+//! manifests, sample-accurate, with a conformance checker ([`package::check`]).
 
 #![warn(missing_docs)]
 
@@ -23,8 +26,8 @@ pub mod encoder;
 pub mod flac;
 pub mod mp3;
 pub mod options;
-pub mod package;
 pub mod opus;
+pub mod package;
 pub mod pipeline;
 pub mod writer;
 
