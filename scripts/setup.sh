@@ -10,7 +10,7 @@ if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
 # System packages: libopus (Opus decode/encode), pkg-config/cmake/make/gcc (native builds: libFLAC
 # with cmake, LAME with autotools), and the peer tools the tests use as oracles and the
 # benchmarks compare against.
-PKGS="pkg-config cmake make gcc libopus-dev ffmpeg lame flac opus-tools sox"
+PKGS="pkg-config cmake make gcc libopus-dev ffmpeg lame flac opus-tools sox libchromaprint-tools"
 missing=""
 for p in $PKGS; do dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"; done
 # Node and npm: use the machine's own if present (Debian's npm conflicts with a NodeSource node).

@@ -101,6 +101,8 @@ pub struct Probe {
     pub hash: u32,
     /// `time_factor * t1` (frames).
     pub t: f32,
+    /// Index of the anchor peak in the query (saturating at `u16::MAX`).
+    pub anchor: u16,
 }
 
 fn cells(x: f32, margin: f32) -> ([i32; 2], usize) {
@@ -147,6 +149,7 @@ pub fn query_landmarks(peaks: &[Peak], scale: Scale, out: &mut Vec<Probe>) {
                             out.push(Probe {
                                 hash: h,
                                 t: a * p.t,
+                                anchor: i.min(u16::MAX as usize) as u16,
                             });
                             any = true;
                         }

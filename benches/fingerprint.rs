@@ -1,0 +1,167 @@
+//! Query latency against a large fingerprint index (single thread, core = peak extraction +
+//! search from 8 kHz PCM, decode excluded).
+//!
+//! The index is synthetic but built from real peak statistics: the peaks of the shared 30 s
+//! corpus clips (or of `tests/data/master.wav` when the corpus is absent) are cut into 30 s
+//! blocks, and each catalog track is 8 blocks chosen pseudo-randomly, each shifted in frequency by
+//! a multiple of 0.37 log-bins (~1 %) and in time by a random sub-frame amount. That gives
+//! `QFP_BENCH_TRACKS` (default 2000; the scaling point is 10000) four-minute tracks with
+//! the hash distribution of real music, and more near-collisions than distinct music would have.
+//! Queries are 5 s excerpts of the clips with white noise at 10 dB SNR, so the true track is
+//! among the catalog (track 0 holds the clips unshifted).
+
+use criterion::{criterion_group, criterion_main, Criterion};
+use quaver_fingerprint::extract::{extract_peaks, ExtractConfig, Peak, SAMPLE_RATE};
+use quaver_fingerprint::{
+    query_peaks_from_pcm, track_print_from_peaks, FingerprintIndex, IndexOptions, QueryOptions,
+};
+
+fn clips() -> Vec<Vec<f32>> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/clips");
+    let mut paths: Vec<_> = std::fs::read_dir(&dir)
+        .map(|r| r.flatten().map(|e| e.path()).collect())
+        .unwrap_or_default();
+    paths.sort();
+    if paths.is_empty() {
+        paths.push(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/master.wav"));
+    }
+    paths
+        .iter()
+        .map(|p| {
+            quaver::decode(
+                p.as_path(),
+                &quaver::ConvertOptions {
+                    sample_rate: Some(SAMPLE_RATE),
+                    mono: true,
+                    quality: quaver::Quality::Fast,
+                },
+            )
+            .unwrap()
+            .channels
+            .remove(0)
+        })
+        .collect()
+}
+
+struct Lcg(u64);
+impl Lcg {
+    fn next(&mut self) -> u64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        self.0 >> 33
+    }
+}
+
+fn build(dir: &std::path::Path, audio: &[Vec<f32>], n_tracks: usize) -> FingerprintIndex {
+    let blocks: Vec<(Vec<Peak>, f32)> = audio
+        .iter()
+        .map(|x| {
+            let (p, frames) = extract_peaks(x, ExtractConfig::INDEX);
+            (p, frames as f32)
+        })
+        .collect();
+    let mut idx = FingerprintIndex::open(dir, &IndexOptions { shards: 4 }).unwrap();
+    let mut rng = Lcg(42);
+    let t = std::time::Instant::now();
+    for start in (0..n_tracks).step_by(1000) {
+        let batch: Vec<_> = (start..(start + 1000).min(n_tracks))
+            .map(|k| {
+                let mut peaks = Vec::new();
+                let mut t0 = 0.0f32;
+                for b in 0..8 {
+                    let (src, len) = &blocks[if k == 0 {
+                        b % blocks.len()
+                    } else {
+                        rng.next() as usize % blocks.len()
+                    }];
+                    let (df, dt) = if k == 0 {
+                        (0.0, 0.0)
+                    } else {
+                        (
+                            ((rng.next() % 6) as f32 - 2.5) * 0.37,
+                            (rng.next() % 100) as f32 / 100.0,
+                        )
+                    };
+                    peaks.extend(src.iter().map(|p| Peak {
+                        t: p.t + t0 + dt,
+                        f: p.f + df,
+                        ..*p
+                    }));
+                    t0 += len;
+                }
+                (
+                    format!("track-{k}"),
+                    track_print_from_peaks(&peaks, t0 as u32),
+                )
+            })
+            .collect();
+        idx.add(batch).unwrap();
+    }
+    idx.compact().unwrap();
+    let s = idx.stats();
+    eprintln!(
+        "synthetic index: {} tracks, {:.0} h, {} postings, {:.1} MB ({:.2} MB/h), built in {:.0} s",
+        s.tracks,
+        s.seconds / 3600.0,
+        s.postings,
+        s.bytes as f64 / 1e6,
+        s.bytes as f64 / 1e6 / (s.seconds / 3600.0),
+        t.elapsed().as_secs_f64()
+    );
+    idx
+}
+
+fn latency(c: &mut Criterion) {
+    let n: usize = std::env::var("QFP_BENCH_TRACKS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(2000);
+    let audio = clips();
+    let dir = tempfile::tempdir().unwrap();
+    let idx = build(dir.path(), &audio, n);
+    let mut rng = Lcg(7);
+    let queries: Vec<Vec<f32>> = (0..32)
+        .map(|i| {
+            let x = &audio[i % audio.len()];
+            let len = 5 * SAMPLE_RATE as usize;
+            let s = rng.next() as usize % (x.len() - len);
+            let q = &x[s..s + len];
+            let p = q.iter().map(|v| v * v).sum::<f32>() / len as f32;
+            let sd = (p / 10.0).sqrt();
+            q.iter()
+                .map(|v| v + sd * ((rng.next() % 2001) as f32 / 1000.0 - 1.0) * 1.73)
+                .collect()
+        })
+        .collect();
+    // Per-query wall times for p50 / p95, one thread.
+    let opts = QueryOptions::default();
+    let mut times = Vec::new();
+    let mut hits = 0;
+    for q in queries.iter().cycle().take(128) {
+        let t = std::time::Instant::now();
+        let m = idx.query_peaks(&query_peaks_from_pcm(q), &opts);
+        times.push(t.elapsed().as_secs_f64() * 1e3);
+        hits += !m.is_empty() as usize;
+    }
+    times.sort_by(f64::total_cmp);
+    eprintln!(
+        "core latency, 5 s query, {n} tracks: p50 {:.2} ms, p95 {:.2} ms; {hits}/128 matched",
+        times[times.len() / 2],
+        times[times.len() * 95 / 100]
+    );
+    let mut g = c.benchmark_group("fingerprint");
+    g.sample_size(20);
+    let mut i = 0;
+    g.bench_function(format!("query_5s_{n}_tracks"), |b| {
+        b.iter(|| {
+            i += 1;
+            idx.query_peaks(&query_peaks_from_pcm(&queries[i % queries.len()]), &opts)
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, latency);
+criterion_main!(benches);
