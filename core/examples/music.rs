@@ -1,12 +1,21 @@
 //! Tempo, key and features of audio files, one JSON object per line:
-//! `cargo run --release -p quaver-core --example music -- FILE...`
+//! `cargo run --release -p quaver-core --example music -- [--only tempo|key|features] FILE...`
 
 use quaver_core::mir::{MusicAnalyzer, MusicOptions, ANALYSIS_RATE};
 use quaver_core::{ConvertOptions, ConvertingDecoder, DecodeOptions, Quality};
 
 fn main() -> quaver_core::Result<()> {
-    let options = MusicOptions::default();
-    for path in std::env::args().skip(1) {
+    let mut args: Vec<String> = std::env::args().skip(1).collect();
+    let mut options = MusicOptions::default();
+    // `--only tempo|key` times one analyser alone (benches/accuracy/accuracy.py uses it).
+    if args.first().map(String::as_str) == Some("--only") && args.len() >= 2 {
+        let only = args[1].clone();
+        args.drain(..2);
+        options.tempo = only == "tempo";
+        options.key = only == "key";
+        options.features = only == "features";
+    }
+    for path in args {
         let mut dec = ConvertingDecoder::open(
             path.as_str(),
             &DecodeOptions::default(),

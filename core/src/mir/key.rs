@@ -5,8 +5,12 @@
 //! resolved down to the bass) is averaged over the track after each frame is normalised to
 //! unit energy (so every passage counts, not just the loud ones). The tuning offset is the
 //! circular mean of the spectral peaks' deviations from the equal-tempered grid; the peaks are
-//! then folded into a treble and a bass pitch-class profile on the tuned grid, and each of
-//! the 24 keys is scored by the correlation of those profiles with rotated key profiles.
+//! then folded into a pitch-class profile on the tuned grid, and each of the 24 keys is scored
+//! by the correlation of that profile with the key's expected *spectral* profile: Temperley's
+//! Kostka–Payne key profile with every scale degree spread over the pitch classes of its
+//! first six harmonics. Matching against the spectrum a key produces, rather than the note
+//! profile, removes the classic "a fifth above" error (third harmonics reinforce the
+//! dominant).
 
 use serde::{Deserialize, Serialize};
 
@@ -188,6 +192,29 @@ const MINOR: [f64; 12] = [
     0.712, 0.084, 0.474, 0.618, 0.049, 0.460, 0.105, 0.747, 0.404, 0.067, 0.133, 0.330,
 ];
 
+/// Amplitude ratio between successive harmonics assumed by [`harmonic_profile`].
+const HARMONIC_DECAY: f64 = 0.6;
+
+/// The pitch-class profile a key produces in a spectrum: each scale degree's weight spread
+/// over the pitch classes of its first six harmonics (octaves, the fifth at harmonics 3 and
+/// 6, the major third at 5), amplitudes falling by `decay` per harmonic. Without this the
+/// third harmonics make every key look like its dominant.
+fn harmonic_profile(p: &[f64; 12], decay: f64) -> [f64; 12] {
+    if decay <= 0.0 {
+        return *p;
+    }
+    const SHIFT: [usize; 6] = [0, 0, 7, 0, 4, 7];
+    let mut out = [0f64; 12];
+    for (i, &v) in p.iter().enumerate() {
+        let mut w = 1.0;
+        for s in SHIFT {
+            out[(i + s) % 12] += v * w;
+            w *= decay;
+        }
+    }
+    out
+}
+
 fn correlation(a: &[f64; 12], b: &[f64; 12]) -> f64 {
     let ma = a.iter().sum::<f64>() / 12.0;
     let mb = b.iter().sum::<f64>() / 12.0;
@@ -266,7 +293,7 @@ fn decide(spec: &[f64], sample_rate: u32) -> Key {
     }
     let mut scores = Vec::with_capacity(24);
     for minor in [false, true] {
-        let prof = if minor { &MINOR } else { &MAJOR };
+        let prof = harmonic_profile(if minor { &MINOR } else { &MAJOR }, HARMONIC_DECAY);
         for pc in 0..12 {
             let mut rot = [0f64; 12];
             for i in 0..12 {

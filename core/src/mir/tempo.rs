@@ -147,36 +147,6 @@ pub fn estimate(env: &OnsetEnvelope, opts: &TempoOptions) -> Tempo {
         }
     }
     let (bpm0, best_score, best_sal) = best;
-    if std::env::var_os("QUAVER_TEMPO_DEBUG").is_some() {
-        let mut line = format!("DBG bpm0={bpm0:.2}");
-        let hi = detrend(&env.high, fps);
-        let acf_hi = windowed_acf(&hi, fps, max_lag);
-        let mean = env.strength.iter().sum::<f32>() / n as f32;
-        let raw: Vec<f32> = env.strength.iter().map(|v| v - mean).collect();
-        let acf_raw = windowed_acf(&raw, fps, max_lag);
-        for f in [0.25, 0.5, 1.0, 2.0, 4.0] {
-            let b = bpm0 * f;
-            let lag = 60.0 * fps / b;
-            let pk = [lag - 1.0, lag - 0.5, lag, lag + 0.5, lag + 1.0]
-                .iter()
-                .filter_map(|&l| acf_at(&acf, l))
-                .fold(f64::NEG_INFINITY, f64::max);
-            let pkh = [lag - 1.0, lag - 0.5, lag, lag + 0.5, lag + 1.0]
-                .iter()
-                .filter_map(|&l| acf_at(&acf_hi, l))
-                .fold(f64::NEG_INFINITY, f64::max);
-            let pkr = [lag - 1.0, lag - 0.5, lag, lag + 0.5, lag + 1.0]
-                .iter()
-                .filter_map(|&l| acf_at(&acf_raw, l))
-                .fold(f64::NEG_INFINITY, f64::max);
-            line += &format!(
-                " | {b:.0}: c={:.2} a={:.2} h={pkh:.2} r={pkr:.2}",
-                sal(b),
-                pk
-            );
-        }
-        eprintln!("{line}");
-    }
     // The other octave: the better of half and double tempo that lies in range.
     let mut alt = TempoAlternative::default();
     for f in [0.5, 2.0] {
