@@ -3,10 +3,10 @@
 //!
 //! The index is synthetic but built from real peak statistics: the peaks of the shared 30 s
 //! corpus clips (or of `tests/data/master.wav` when the corpus is absent) are cut into 30 s
-//! blocks, and each catalog track is 8 blocks chosen pseudo-randomly, each shifted in frequency by
-//! a multiple of 0.37 log-bins (~1 %) and in time by a random sub-frame amount. That gives
+//! blocks, and each catalog track is 8 blocks chosen pseudo-randomly, each transposed by a random
+//! amount within ±1/3 octave and time-scaled by a random factor in 0.8–1.25. That gives
 //! `QFP_BENCH_TRACKS` (default 2000; the scaling point is 10000) four-minute tracks with
-//! the hash distribution of real music, and more near-collisions than distinct music would have.
+//! the hash statistics of real music (peaks that fall outside the analysed band are dropped).
 //! Queries are 5 s excerpts of the clips with white noise at 10 dB SNR, so the true track is
 //! among the catalog (track 0 holds the clips unshifted).
 
@@ -76,19 +76,28 @@ fn build(dir: &std::path::Path, audio: &[Vec<f32>], n_tracks: usize) -> Fingerpr
                     } else {
                         rng.next() as usize % blocks.len()
                     }];
-                    let (df, dt) = if k == 0 {
-                        (0.0, 0.0)
+                    // Each block of a variant is the clip transposed by up to ±1/3 octave and
+                    // time-scaled by 0.8–1.25: a "resampled / shifted" copy whose landmarks
+                    // differ from every other variant's (only variants within a few % of each
+                    // other in both factors collide, as real near-duplicates would).
+                    let (df, st) = if k == 0 {
+                        (0.0, 1.0)
                     } else {
                         (
-                            ((rng.next() % 6) as f32 - 2.5) * 0.37,
-                            (rng.next() % 100) as f32 / 100.0,
+                            (rng.next() % 2401) as f32 / 100.0 - 12.0,
+                            0.8 + (rng.next() % 4501) as f32 / 10000.0,
                         )
                     };
-                    peaks.extend(src.iter().map(|p| Peak {
-                        t: p.t + t0 + dt,
-                        f: p.f + df,
-                        ..*p
-                    }));
+                    peaks.extend(
+                        src.iter()
+                            .map(|p| Peak {
+                                t: p.t * st + t0,
+                                f: p.f + df,
+                                ..*p
+                            })
+                            .filter(|p| p.f >= 0.0 && p.f < 139.0),
+                    );
+                    let len = len * st;
                     t0 += len;
                 }
                 (

@@ -55,6 +55,8 @@ impl Default for QueryOptions {
 
 /// Default decision threshold on the score.
 pub const DEFAULT_MIN_SCORE: f64 = 17.5;
+/// Posting lists longer than this many times the mean (and 16) are skipped as stop words.
+const MAX_POSTINGS_FACTOR: usize = 8;
 /// Identity-hypothesis score above which the scale search is skipped.
 const SURE_SCORE: f64 = 25.0;
 
@@ -136,8 +138,14 @@ impl FingerprintIndex {
                 if s.shard != shard {
                     continue;
                 }
+                // Stop-word rule: a hash far more common than average (sustained tones, drones)
+                // costs many votes and carries little evidence; skip its postings.
+                let cap = 4 * MAX_POSTINGS_FACTOR * (s.seg.len() >> crate::hash::HASH_BITS).max(16);
                 for p in probes {
                     let post = s.seg.lookup(p.hash);
+                    if post.len() > cap {
+                        continue;
+                    }
                     for raw in post.chunks_exact(4) {
                         let (local, frame) = decode_posting(raw);
                         if s.dead.get(local as usize).copied().unwrap_or(true) {
