@@ -14,14 +14,19 @@ pub fn from_json<T: Serialize + DeserializeOwned + Default>(value: serde_json::V
         v => v,
     };
     let Some(given) = value.as_object() else {
-        return Err(Error::invalid("options must be an object (a dict in Python, an object in JS)"));
+        return Err(Error::invalid(
+            "options must be an object (a dict in Python, an object in JS)",
+        ));
     };
     let known = serde_json::to_value(T::default()).map_err(|e| Error::Internal(e.to_string()))?;
     if let Some(known) = known.as_object() {
         if let Some(bad) = given.keys().find(|k| !known.contains_key(*k)) {
             let mut names: Vec<&str> = known.keys().map(String::as_str).collect();
             names.sort_unstable();
-            return Err(Error::invalid(format!("unknown option `{bad}` (known: {})", names.join(", "))));
+            return Err(Error::invalid(format!(
+                "unknown option `{bad}` (known: {})",
+                names.join(", ")
+            )));
         }
     }
     serde_json::from_value(value).map_err(|e| Error::invalid(format!("bad options: {e}")))

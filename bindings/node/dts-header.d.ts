@@ -38,3 +38,35 @@ export type QuaverErrorCode =
   | 'ERR_QUAVER_LIMIT_EXCEEDED'
   | 'ERR_QUAVER_CANCELLED'
   | 'ERR_QUAVER_INTERNAL'
+
+/** Options for `encode` (every field optional; unknown keys are rejected). */
+export interface EncodeOptions {
+  codec?: 'mp3' | 'opus' | 'flac'
+  bitrate_kbps?: number
+  vbr_quality?: number
+  opus_rate_control?: 'vbr' | 'cvbr' | 'cbr'
+  complexity?: number
+  sample_rate?: number
+  channels?: number
+  bits_per_sample?: number
+  compression_level?: number
+  id3v1?: boolean
+  copy_tags?: boolean
+  tags?: Partial<Tags>
+  resample_quality?: 'fast' | 'balanced' | 'best'
+}
+
+/** What `encode` produced. */
+export interface EncodeReport {
+  path: string | null
+  stream: { codec: string; sample_rate: number; channels: number; priming: number; nominal_bitrate: number | null }
+  frames: number
+  duration_s: number
+  padding: number
+  packets: number
+  bytes: number
+  audio_bitrate: number
+  options: Record<string, unknown>
+  warnings: string[]
+  seconds: number
+}

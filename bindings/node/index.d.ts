@@ -38,6 +38,38 @@ export type QuaverErrorCode =
   | 'ERR_QUAVER_LIMIT_EXCEEDED'
   | 'ERR_QUAVER_CANCELLED'
   | 'ERR_QUAVER_INTERNAL'
+
+/** Options for `encode` (every field optional; unknown keys are rejected). */
+export interface EncodeOptions {
+  codec?: 'mp3' | 'opus' | 'flac'
+  bitrate_kbps?: number
+  vbr_quality?: number
+  opus_rate_control?: 'vbr' | 'cvbr' | 'cbr'
+  complexity?: number
+  sample_rate?: number
+  channels?: number
+  bits_per_sample?: number
+  compression_level?: number
+  id3v1?: boolean
+  copy_tags?: boolean
+  tags?: Partial<Tags>
+  resample_quality?: 'fast' | 'balanced' | 'best'
+}
+
+/** What `encode` produced. */
+export interface EncodeReport {
+  path: string | null
+  stream: { codec: string; sample_rate: number; channels: number; priming: number; nominal_bitrate: number | null }
+  frames: number
+  duration_s: number
+  padding: number
+  packets: number
+  bytes: number
+  audio_bitrate: number
+  options: Record<string, unknown>
+  warnings: string[]
+  seconds: number
+}
 /**
  * Which binding artifact the generated loader actually loaded: `'native'` for
  * a native addon, otherwise the `platformArchABI` of the WASI flavor. Every
@@ -69,6 +101,15 @@ export interface DecodeOptions {
 
 /** `decode`, blocking the calling thread. */
 export declare function decodeSync(src: string | Uint8Array, options?: DecodeOptions | undefined | null): DecodedAudio
+
+/**
+ * Encode to MP3, Opus (Ogg) or FLAC, chosen by the output's extension or `options.codec`;
+ * gapless, tags copied from the source. Unknown options reject with ERR_QUAVER_INVALID_ARGUMENT.
+ */
+export declare function encode(src: string | Uint8Array, output: string, options?: EncodeOptions | undefined | null, signal?: AbortSignal | undefined | null): Promise<EncodeReport>
+
+/** `encode`, blocking the calling thread. */
+export declare function encodeSync(src: string | Uint8Array, output: string, options?: EncodeOptions | undefined | null): EncodeReport
 
 /** Threads quaver's pool uses. */
 export declare function getNumThreads(): number

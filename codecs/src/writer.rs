@@ -191,7 +191,9 @@ impl FileWriter {
             }
         }
         let p = self.atomic.commit()?;
-        Ok((p, self.bytes))
+        // The file's real size: page headers (Ogg) and rewritten headers included.
+        let size = std::fs::metadata(&p).map_err(io(&p))?.len();
+        Ok((p, size))
     }
 }
 

@@ -226,6 +226,51 @@ pub fn resample_sync(
     run().map_err(|e| js_error(&env, e)).and_then(to_decoded)
 }
 
+/// A task producing a JSON report.
+pub type ReportTask = Job<serde_json::Value, Json>;
+
+fn report<T: serde::Serialize>(r: quaver::Result<T>) -> quaver::Result<serde_json::Value> {
+    r.and_then(|v| serde_json::to_value(v).map_err(|e| quaver::Error::Internal(e.to_string())))
+}
+
+/// Encode to MP3, Opus (Ogg) or FLAC, chosen by the output's extension or `options.codec`;
+/// gapless, tags copied from the source. Unknown options reject with ERR_QUAVER_INVALID_ARGUMENT.
+#[napi(
+    ts_args_type = "src: string | Uint8Array, output: string, options?: EncodeOptions | undefined | null, signal?: AbortSignal | undefined | null",
+    ts_return_type = "Promise<EncodeReport>"
+)]
+pub fn encode(
+    src: Either<String, &[u8]>,
+    output: String,
+    options: Option<serde_json::Value>,
+    signal: Option<AbortSignal>,
+) -> AsyncTask<ReportTask> {
+    let input = to_input(src);
+    let work = move || {
+        let opts: quaver::EncodeOptions = quaver::options::from_json(options.unwrap_or_default())?;
+        report(quaver::encode(input, &output, &opts))
+    };
+    AsyncTask::with_optional_signal(Job::new(work, |v| Ok(Json(v))), signal)
+}
+
+/// `encode`, blocking the calling thread.
+#[napi(
+    ts_args_type = "src: string | Uint8Array, output: string, options?: EncodeOptions | undefined | null",
+    ts_return_type = "EncodeReport"
+)]
+pub fn encode_sync(
+    env: Env,
+    src: Either<String, &[u8]>,
+    output: String,
+    options: Option<serde_json::Value>,
+) -> napi::Result<Json> {
+    let run = || {
+        let opts: quaver::EncodeOptions = quaver::options::from_json(options.unwrap_or_default())?;
+        report(quaver::encode(to_input(src), &output, &opts))
+    };
+    run().map(Json).map_err(|e| js_error(&env, e))
+}
+
 /// Cap the threads quaver uses in this process (also `QUAVER_NUM_THREADS`).
 #[napi]
 pub fn set_num_threads(env: Env, n: u32) -> napi::Result<()> {

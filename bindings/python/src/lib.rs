@@ -145,6 +145,62 @@ fn to_py(py: Python<'_>, v: &serde_json::Value) -> PyResult<Py<PyAny>> {
     })
 }
 
+/// Python object (dict/list/str/int/float/bool/None/PathLike) -> serde_json::Value.
+fn from_py(obj: &Bound<'_, PyAny>) -> PyResult<serde_json::Value> {
+    use pyo3::types::{PyBool, PyFloat, PyInt, PyString, PyTuple};
+    use serde_json::Value as V;
+    if obj.is_none() {
+        return Ok(V::Null);
+    }
+    if let Ok(b) = obj.cast::<PyBool>() {
+        return Ok(V::Bool(b.is_true()));
+    }
+    if obj.is_instance_of::<PyInt>() {
+        if let Ok(i) = obj.extract::<i64>() {
+            return Ok(V::from(i));
+        }
+        return Ok(V::from(obj.extract::<u64>()?));
+    }
+    if let Ok(f) = obj.cast::<PyFloat>() {
+        return Ok(serde_json::Number::from_f64(f.value()).map_or(V::Null, V::Number));
+    }
+    if let Ok(s) = obj.cast::<PyString>() {
+        return Ok(V::String(s.to_str()?.to_owned()));
+    }
+    if let Ok(d) = obj.cast::<PyDict>() {
+        let mut m = serde_json::Map::new();
+        for (k, v) in d.iter() {
+            m.insert(k.extract::<String>()?, from_py(&v)?);
+        }
+        return Ok(V::Object(m));
+    }
+    if obj.is_instance_of::<PyList>() || obj.is_instance_of::<PyTuple>() {
+        return Ok(V::Array(
+            obj.try_iter()?
+                .map(|x| from_py(&x?))
+                .collect::<PyResult<_>>()?,
+        ));
+    }
+    if let Ok(p) = obj.extract::<PathBuf>() {
+        return Ok(V::String(p.to_string_lossy().into_owned()));
+    }
+    Err(pyo3::exceptions::PyTypeError::new_err(format!(
+        "cannot use a {} as an option value",
+        obj.get_type().name()?
+    )))
+}
+
+/// kwargs -> a facade options struct (unknown keys are errors).
+fn options<T: serde::Serialize + serde::de::DeserializeOwned + Default>(
+    kwargs: Option<&Bound<'_, PyDict>>,
+) -> PyResult<T> {
+    let v = match kwargs {
+        Some(k) => from_py(k.as_any())?,
+        None => serde_json::Value::Null,
+    };
+    Ok(quaver::options::from_json(v).map_err(PyQuaverError)?)
+}
+
 fn serde_to_py<T: serde::Serialize>(py: Python<'_>, v: &T) -> PyResult<Py<PyAny>> {
     let value = serde_json::to_value(v).map_err(|e| InternalError::new_err(e.to_string()))?;
     to_py(py, &value)
@@ -250,6 +306,24 @@ fn resample<'py>(
     Ok(arr)
 }
 
+/// Encode to MP3, Opus (Ogg) or FLAC, chosen by the output's extension or `codec=`; options as
+/// keyword arguments (bitrate_kbps, vbr_quality, sample_rate, channels, compression_level, ...).
+#[pyfunction]
+#[pyo3(signature = (src, output, **kwargs))]
+fn encode(
+    py: Python<'_>,
+    src: &Bound<'_, PyAny>,
+    output: PathBuf,
+    kwargs: Option<&Bound<'_, PyDict>>,
+) -> PyResult<Py<PyAny>> {
+    let input = to_input(src)?;
+    let opts: quaver::EncodeOptions = options(kwargs)?;
+    let report = py
+        .detach(|| quaver::encode(input, &output, &opts))
+        .map_err(PyQuaverError)?;
+    serde_to_py(py, &report)
+}
+
 /// Cap the threads quaver uses in this process (also `QUAVER_NUM_THREADS`).
 #[pyfunction]
 fn set_num_threads(n: usize) -> PyResult2<()> {
@@ -306,6 +380,7 @@ fn _quaver(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(info, m)?)?;
     m.add_function(wrap_pyfunction!(decode, m)?)?;
     m.add_function(wrap_pyfunction!(resample, m)?)?;
+    m.add_function(wrap_pyfunction!(encode, m)?)?;
     m.add_function(wrap_pyfunction!(set_num_threads, m)?)?;
     m.add_function(wrap_pyfunction!(get_num_threads, m)?)?;
     m.add_function(wrap_pyfunction!(_reset_after_fork, m)?)?;

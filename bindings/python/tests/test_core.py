@@ -187,3 +187,25 @@ def test_env_var_caps_threads_in_a_fresh_process():
         check=True,
     )
     assert out.stdout.strip() == "1"
+
+
+def test_encode_each_codec_gapless(tmp_path, data):
+    for ext, opts in [("mp3", {"bitrate_kbps": 192}), ("opus", {"bitrate_kbps": 96}), ("flac", {"compression_level": 8})]:
+        out = tmp_path / f"x.{ext}"
+        r = quaver.encode(data / "tagged.flac", out, **opts)
+        assert isinstance(r, quaver.EncodeReport) and out.exists() and r.bytes == out.stat().st_size
+        back = quaver.info(out)
+        # gapless: exactly the source's 4.000 s at the output rate
+        assert back.frames == back.sample_rate * 4, (ext, back.frames)
+        assert back.tags.isrc == "QZABC2600001"
+    y0, _ = quaver.decode(data / "tagged.flac")
+    y1, _ = quaver.decode(tmp_path / "x.flac")
+    np.testing.assert_array_equal(y0, y1)  # FLAC is lossless
+
+
+def test_encode_rejects_bad_and_unknown_options(tmp_path, data):
+    with pytest.raises(quaver.InvalidArgumentError, match="bitrat"):
+        quaver.encode(data / "master.wav", tmp_path / "x.mp3", bitrat_kbps=128)
+    with pytest.raises(quaver.InvalidArgumentError):
+        quaver.encode(data / "master.wav", tmp_path / "x.mp3", bitrate_kbps=7)
+    assert not (tmp_path / "x.mp3").exists()

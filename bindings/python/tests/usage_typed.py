@@ -17,3 +17,5 @@ try:
 except quaver.QuaverError as e:
     code: str = e.code
 quaver.set_num_threads(2)
+rep: quaver.EncodeReport = quaver.encode("song.flac", "song.opus", bitrate_kbps=96)
+size: int = rep.bytes

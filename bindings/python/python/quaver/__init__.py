@@ -31,6 +31,7 @@ __all__ = [
     "AudioInfo",
     "CancelledError",
     "DecodeError",
+    "EncodeReport",
     "InternalError",
     "InvalidArgumentError",
     "LimitExceededError",
@@ -40,6 +41,7 @@ __all__ = [
     "UnsupportedFormatError",
     "__version__",
     "decode",
+    "encode",
     "get_num_threads",
     "info",
     "resample",
@@ -105,6 +107,20 @@ class AudioInfo(Record):
     duration_s, bits_per_sample, bitrate, encoder_delay, encoder_padding and tags."""
 
     _nested = {"tags": Tags}
+
+
+class EncodeReport(Record):
+    """What :func:`encode` produced: path, stream (codec, sample_rate, channels, priming), frames,
+    duration_s, padding, packets, bytes, audio_bitrate, options (as resolved), warnings, seconds."""
+
+
+def encode(src: Any, output: "str | os.PathLike[str]", **options: Any) -> EncodeReport:
+    """Encode ``src`` to MP3, Opus (Ogg) or FLAC — chosen by ``output``'s extension or ``codec=`` —
+    gapless and tagged (tags copied from the source). Options: ``bitrate_kbps``, ``vbr_quality``
+    (MP3 V0–V9), ``opus_rate_control`` ("vbr", "cvbr", "cbr"), ``complexity``, ``sample_rate``,
+    ``channels``, ``bits_per_sample`` and ``compression_level`` (FLAC), ``id3v1``, ``copy_tags``,
+    ``tags`` (dict), ``resample_quality``. Unknown options raise :class:`InvalidArgumentError`."""
+    return EncodeReport(_quaver.encode(src, output, **options))
 
 
 def info(src: Any) -> AudioInfo:

@@ -1,3 +1,4 @@
+import os
 from typing import Any, Dict, Iterator, Mapping
 
 from ._quaver import CancelledError as CancelledError
@@ -48,3 +49,18 @@ class AudioInfo(Record):
     tags: Tags
 
 def info(src: Any) -> AudioInfo: ...
+
+class EncodeReport(Record):
+    path: str | None
+    stream: Dict[str, Any]
+    frames: int
+    duration_s: float
+    padding: int
+    packets: int
+    bytes: int
+    audio_bitrate: float
+    options: Dict[str, Any]
+    warnings: list[str]
+    seconds: float
+
+def encode(src: Any, output: str | os.PathLike[str], **options: Any) -> EncodeReport: ...
