@@ -14,9 +14,11 @@
 //! ```
 
 pub mod fingerprint;
+pub mod ingest;
 pub mod options;
 pub mod package;
 pub mod runtime;
+pub mod stream;
 
 pub use fingerprint::{chromaprint, FingerprintIndex, QueryResult};
 pub use package::{package, Ladder, PackageReport, Rendition};

@@ -1,0 +1,1 @@
+//! `ingest`: the whole upload pipeline from one decode.
