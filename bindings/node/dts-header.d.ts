@@ -70,3 +70,174 @@ export interface EncodeReport {
   warnings: string[]
   seconds: number
 }
+
+/** Options for `analyze`: each analysis runs when its key is set (`null` turns it off). Unknown keys are rejected. */
+export interface AnalysisOptions {
+  loudness?: { target_lufs?: number; ceiling_dbtp?: number; true_peak?: boolean } | null
+  waveform?: WaveformOptions | null
+  music?: {
+    tempo?: boolean
+    key?: boolean
+    features?: boolean
+    tempo_range?: { min_bpm?: number; max_bpm?: number }
+  } | null
+}
+
+/** EBU R128 loudness; `null` values mean silence (−∞). */
+export interface Loudness {
+  integrated_lufs: number | null
+  range_lu: number | null
+  true_peak_dbtp: number | null
+  sample_peak_dbfs: number | null
+  momentary_max_lufs: number | null
+  short_term_max_lufs: number | null
+  replaygain_db: number | null
+  normalization: { target_lufs: number; ceiling_dbtp: number; gain_db: number | null; peak_limited: boolean }
+}
+
+/** Tempo, beats and tempo curve. */
+export interface Tempo {
+  bpm: number
+  confidence: number
+  alternative: { bpm: number; confidence: number }
+  beats: number[]
+  beats_per_bar: number
+  downbeats: number[]
+  curve: { time_s: number; bpm: number }[]
+  steady: boolean
+  pulse_clarity: number
+}
+
+/** One key hypothesis. */
+export interface KeyCandidate { tonic: string; mode: string; camelot: string; open_key: string; score: number }
+
+/** Musical key (`tonic` null when there is no tonal centre). */
+export interface Key {
+  tonic: string | null
+  mode: string
+  label: string
+  camelot: string | null
+  open_key: string | null
+  confidence: number
+  runner_up: KeyCandidate | null
+  tuning_cents: number
+  chroma: number[]
+}
+
+/** What `analyze` returns: the CLI's `quaver analyze --json` object. */
+export interface Analysis {
+  duration_s: number
+  frames: number
+  sample_rate: number
+  channels: number
+  loudness?: Loudness
+  tempo?: Tempo
+  key?: Key
+  features?: { version: number; names: string[]; values: number[] }
+  warnings?: string[]
+}
+
+/** Options for `waveform`. Unknown keys are rejected. */
+export interface WaveformOptions {
+  samples_per_pixel?: number
+  width?: number | null
+  bits?: 8 | 16
+  split_channels?: boolean
+  zoom_levels?: number[]
+}
+
+/** Size and colours (RGBA) of a rendered `.png` / `.svg` waveform. */
+export interface RenderOptions {
+  width?: number | null
+  height?: number
+  background?: [number, number, number, number]
+  waveform?: [number, number, number, number]
+  axis?: [number, number, number, number]
+}
+
+/** One rendition of a packaging ladder. */
+export interface Rendition { codec: 'opus' | 'flac'; bitrate_kbps?: number | null; id?: string | null }
+
+/** A packaging ladder. */
+export interface Ladder { renditions: Rendition[]; segment_seconds?: number }
+
+/** What `package` wrote. */
+export interface PackageReport {
+  out_dir: string
+  files: string[]
+  duration_s: number
+  segment_seconds: number
+  renditions: {
+    id: string
+    codec: string
+    codecs: string
+    sample_rate: number
+    channels: number
+    priming: number
+    valid_samples: number
+    peak_bitrate: number
+    average_bitrate: number
+    init_bytes: number
+    segments: { file: string; bytes: number; start: number; duration: number; duration_s: number; decode_duration_s: number }[]
+  }[]
+  alignment: { codec: string; renditions: string[]; segments: number; aligned: boolean }[]
+  encode_seconds: number
+  package_seconds: number
+}
+
+/** Options used when a fingerprint index is created. */
+export interface IndexOptions { shards?: number }
+
+/** Fingerprint query options. */
+export interface QueryOptions { min_score?: number; search_scales?: boolean; max_matches?: number }
+
+/** Fingerprint scan options. */
+export interface ScanOptions { window_s?: number; query?: QueryOptions }
+
+/** One identified catalog segment. */
+export interface Match {
+  track: string
+  offset_s: number
+  query_start_s: number
+  query_end_s: number
+  track_start_s: number
+  track_end_s: number
+  time_factor: number
+  pitch_factor: number
+  matches: number
+  score: number
+}
+
+/** The answer to one fingerprint query (`matches` empty: not in the catalog). */
+export interface QueryResult { matches: Match[]; duration_s: number; decode_ms: number; core_ms: number }
+
+/** One catalog segment found in a long input. */
+export interface ScanSegment {
+  track: string
+  start_s: number
+  end_s: number
+  track_start_s: number
+  track_end_s: number
+  time_factor: number
+  pitch_factor: number
+  score: number
+}
+
+/** Size and content of a fingerprint index. */
+export interface IndexStats { tracks: number; seconds: number; segments: number; postings: number; bytes: number; shards: number }
+
+/** A Chromaprint (AcoustID) fingerprint, as `fpcalc` prints it. */
+export interface Chromaprint { duration_s: number; fingerprint: string; raw: number[] }
+
+/** Frame-level matrices, one row per STFT frame. */
+export interface FrameMatrices {
+  sample_rate: number
+  hop: number
+  times_s: number[]
+  mel_db: number[][]
+  mfcc: number[][]
+  chroma: number[][]
+  centroid: number[]
+  rolloff: number[]
+  flatness: number[]
+}

@@ -70,6 +70,177 @@ export interface EncodeReport {
   warnings: string[]
   seconds: number
 }
+
+/** Options for `analyze`: each analysis runs when its key is set (`null` turns it off). Unknown keys are rejected. */
+export interface AnalysisOptions {
+  loudness?: { target_lufs?: number; ceiling_dbtp?: number; true_peak?: boolean } | null
+  waveform?: WaveformOptions | null
+  music?: {
+    tempo?: boolean
+    key?: boolean
+    features?: boolean
+    tempo_range?: { min_bpm?: number; max_bpm?: number }
+  } | null
+}
+
+/** EBU R128 loudness; `null` values mean silence (−∞). */
+export interface Loudness {
+  integrated_lufs: number | null
+  range_lu: number | null
+  true_peak_dbtp: number | null
+  sample_peak_dbfs: number | null
+  momentary_max_lufs: number | null
+  short_term_max_lufs: number | null
+  replaygain_db: number | null
+  normalization: { target_lufs: number; ceiling_dbtp: number; gain_db: number | null; peak_limited: boolean }
+}
+
+/** Tempo, beats and tempo curve. */
+export interface Tempo {
+  bpm: number
+  confidence: number
+  alternative: { bpm: number; confidence: number }
+  beats: number[]
+  beats_per_bar: number
+  downbeats: number[]
+  curve: { time_s: number; bpm: number }[]
+  steady: boolean
+  pulse_clarity: number
+}
+
+/** One key hypothesis. */
+export interface KeyCandidate { tonic: string; mode: string; camelot: string; open_key: string; score: number }
+
+/** Musical key (`tonic` null when there is no tonal centre). */
+export interface Key {
+  tonic: string | null
+  mode: string
+  label: string
+  camelot: string | null
+  open_key: string | null
+  confidence: number
+  runner_up: KeyCandidate | null
+  tuning_cents: number
+  chroma: number[]
+}
+
+/** What `analyze` returns: the CLI's `quaver analyze --json` object. */
+export interface Analysis {
+  duration_s: number
+  frames: number
+  sample_rate: number
+  channels: number
+  loudness?: Loudness
+  tempo?: Tempo
+  key?: Key
+  features?: { version: number; names: string[]; values: number[] }
+  warnings?: string[]
+}
+
+/** Options for `waveform`. Unknown keys are rejected. */
+export interface WaveformOptions {
+  samples_per_pixel?: number
+  width?: number | null
+  bits?: 8 | 16
+  split_channels?: boolean
+  zoom_levels?: number[]
+}
+
+/** Size and colours (RGBA) of a rendered `.png` / `.svg` waveform. */
+export interface RenderOptions {
+  width?: number | null
+  height?: number
+  background?: [number, number, number, number]
+  waveform?: [number, number, number, number]
+  axis?: [number, number, number, number]
+}
+
+/** One rendition of a packaging ladder. */
+export interface Rendition { codec: 'opus' | 'flac'; bitrate_kbps?: number | null; id?: string | null }
+
+/** A packaging ladder. */
+export interface Ladder { renditions: Rendition[]; segment_seconds?: number }
+
+/** What `package` wrote. */
+export interface PackageReport {
+  out_dir: string
+  files: string[]
+  duration_s: number
+  segment_seconds: number
+  renditions: {
+    id: string
+    codec: string
+    codecs: string
+    sample_rate: number
+    channels: number
+    priming: number
+    valid_samples: number
+    peak_bitrate: number
+    average_bitrate: number
+    init_bytes: number
+    segments: { file: string; bytes: number; start: number; duration: number; duration_s: number; decode_duration_s: number }[]
+  }[]
+  alignment: { codec: string; renditions: string[]; segments: number; aligned: boolean }[]
+  encode_seconds: number
+  package_seconds: number
+}
+
+/** Options used when a fingerprint index is created. */
+export interface IndexOptions { shards?: number }
+
+/** Fingerprint query options. */
+export interface QueryOptions { min_score?: number; search_scales?: boolean; max_matches?: number }
+
+/** Fingerprint scan options. */
+export interface ScanOptions { window_s?: number; query?: QueryOptions }
+
+/** One identified catalog segment. */
+export interface Match {
+  track: string
+  offset_s: number
+  query_start_s: number
+  query_end_s: number
+  track_start_s: number
+  track_end_s: number
+  time_factor: number
+  pitch_factor: number
+  matches: number
+  score: number
+}
+
+/** The answer to one fingerprint query (`matches` empty: not in the catalog). */
+export interface QueryResult { matches: Match[]; duration_s: number; decode_ms: number; core_ms: number }
+
+/** One catalog segment found in a long input. */
+export interface ScanSegment {
+  track: string
+  start_s: number
+  end_s: number
+  track_start_s: number
+  track_end_s: number
+  time_factor: number
+  pitch_factor: number
+  score: number
+}
+
+/** Size and content of a fingerprint index. */
+export interface IndexStats { tracks: number; seconds: number; segments: number; postings: number; bytes: number; shards: number }
+
+/** A Chromaprint (AcoustID) fingerprint, as `fpcalc` prints it. */
+export interface Chromaprint { duration_s: number; fingerprint: string; raw: number[] }
+
+/** Frame-level matrices, one row per STFT frame. */
+export interface FrameMatrices {
+  sample_rate: number
+  hop: number
+  times_s: number[]
+  mel_db: number[][]
+  mfcc: number[][]
+  chroma: number[][]
+  centroid: number[]
+  rolloff: number[]
+  flatness: number[]
+}
 /**
  * Which binding artifact the generated loader actually loaded: `'native'` for
  * a native addon, otherwise the `platformArchABI` of the WASI flavor. Every
@@ -77,6 +248,84 @@ export interface EncodeReport {
  * can point the loader at a WASI artifact this package does not build itself.
  */
 export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-wasip1'
+
+/**
+ * A persistent, crash-safe fingerprint index in a directory. Reads (query, scan) run in
+ * parallel; writes (add, remove, compact) take the index exclusively.
+ */
+export declare class FingerprintIndex {
+  /** Open the index in `dir`, creating it (with `options.shards`, default 4) if absent. */
+  static open(dir: string, options?: IndexOptions | undefined | null): FingerprintIndex
+  /** Fingerprint `src` and add it as `id` (replacing an existing `id`), atomically. */
+  add(id: string, src: string | Uint8Array, signal?: AbortSignal | undefined | null): Promise<void>
+  /** `add`, blocking the calling thread. */
+  addSync(id: string, src: string | Uint8Array): void
+  /** Remove tracks; resolves to how many were present. */
+  remove(ids: Array<string>, signal?: AbortSignal | undefined | null): Promise<number>
+  /** `remove`, blocking the calling thread. */
+  removeSync(ids: Array<string>): number
+  /** Identify a (short, possibly degraded, sped-up or pitch-shifted) excerpt. */
+  query(src: string | Uint8Array, options?: QueryOptions | undefined | null, signal?: AbortSignal | undefined | null): Promise<QueryResult>
+  /** `query`, blocking the calling thread. */
+  querySync(src: string | Uint8Array, options?: QueryOptions | undefined | null): QueryResult
+  /** Find every catalog segment in a long input (DJ mix, compilation). */
+  scan(src: string | Uint8Array, options?: ScanOptions | undefined | null, signal?: AbortSignal | undefined | null): Promise<ScanSegment[]>
+  /** `scan`, blocking the calling thread. */
+  scanSync(src: string | Uint8Array, options?: ScanOptions | undefined | null): ScanSegment[]
+  /** Merge segments and drop removed tracks. */
+  compact(signal?: AbortSignal | undefined | null): Promise<void>
+  /** `compact`, blocking the calling thread. */
+  compactSync(): void
+  /** Counts and sizes. */
+  stats(): IndexStats
+  /** Is `id` in the index? */
+  contains(id: string): boolean
+}
+
+/** Waveform peaks in BBC audiowaveform's model (what peaks.js and waveform-data.js read). */
+export declare class Waveform {
+  /** Sample rate of the source (Hz). */
+  get sampleRate(): number
+  /** Frames per min/max pair. */
+  get samplesPerPixel(): number
+  /** Output channels (1 when merged). */
+  get channels(): number
+  /** Resolution written to `.dat`/`.json`: 8 or 16. */
+  get bits(): number
+  /** Pixels (min/max pairs per channel). */
+  get length(): number
+  /**
+   * Minima at 16-bit scale, `length * channels` values: pixel 0 channel 0, pixel 0
+   * channel 1, ...
+   */
+  get min(): Int16Array
+  /** Maxima, laid out like `min`. */
+  get max(): Int16Array
+  /** audiowaveform binary `.dat` bytes (version 1 or 2; default 1 when merged, else 2). */
+  toDat(version?: number | undefined | null): Buffer
+  /** audiowaveform JSON text (version 1 or 2; default 2). */
+  toJson(version?: number | undefined | null): string
+  /** Write `.dat`, `.json`, `.png` or `.svg` (by extension) atomically. */
+  write(path: string, render?: RenderOptions | undefined | null): void
+}
+
+/**
+ * Decode once and run the analyses `options` enables (loudness, tempo, key and features by
+ * default). The result is the CLI's `quaver analyze --json` object.
+ */
+export declare function analyze(src: string | Uint8Array, options?: AnalysisOptions | undefined | null, signal?: AbortSignal | undefined | null): Promise<Analysis>
+
+/** `analyze`, blocking the calling thread. */
+export declare function analyzeSync(src: string | Uint8Array, options?: AnalysisOptions | undefined | null): Analysis
+
+/**
+ * Chromaprint (AcoustID) fingerprint of the first `maxSeconds` (default 120, like `fpcalc`;
+ * 0 = all).
+ */
+export declare function chromaprint(src: string | Uint8Array, maxSeconds?: number | undefined | null, signal?: AbortSignal | undefined | null): Promise<Chromaprint>
+
+/** `chromaprint`, blocking the calling thread. */
+export declare function chromaprintSync(src: string | Uint8Array, maxSeconds?: number | undefined | null): Chromaprint
 
 /** Decode to one Float32Array per channel, optionally resampled and downmixed. */
 export declare function decode(src: string | Uint8Array, options?: DecodeOptions | undefined | null, signal?: AbortSignal | undefined | null): Promise<DecodedAudio>
@@ -111,6 +360,15 @@ export declare function encode(src: string | Uint8Array, output: string, options
 /** `encode`, blocking the calling thread. */
 export declare function encodeSync(src: string | Uint8Array, output: string, options?: EncodeOptions | undefined | null): EncodeReport
 
+/**
+ * Frame-level matrices (mel dB, 20 MFCCs, chroma, centroid, roll-off, flatness) on mono
+ * 22 050 Hz with librosa's framing; one row per frame.
+ */
+export declare function frameFeatures(src: string | Uint8Array, signal?: AbortSignal | undefined | null): Promise<FrameMatrices>
+
+/** `frameFeatures`, blocking the calling thread. */
+export declare function frameFeaturesSync(src: string | Uint8Array): FrameMatrices
+
 /** Threads quaver's pool uses. */
 export declare function getNumThreads(): number
 
@@ -120,6 +378,15 @@ export declare function info(src: string | Uint8Array, signal?: AbortSignal | un
 /** `info`, blocking the calling thread. */
 export declare function infoSync(src: string | Uint8Array): AudioInfo
 
+/**
+ * Package for adaptive streaming: every rendition of the ladder (`"standard"`, `"hifi"` or a
+ * ladder object) as CMAF segments with HLS and DASH manifests in `outDir`.
+ */
+export declare function package(src: string | Uint8Array, outDir: string, ladder?: 'standard' | 'hifi' | Ladder | undefined | null, signal?: AbortSignal | undefined | null): Promise<PackageReport>
+
+/** `package`, blocking the calling thread. */
+export declare function packageSync(src: string | Uint8Array, outDir: string, ladder?: 'standard' | 'hifi' | Ladder | undefined | null): PackageReport
+
 /** Resample planar channels from `sampleRate` to `targetRate` (exact output length). */
 export declare function resample(channels: Array<Float32Array>, sampleRate: number, targetRate: number, quality?: string | undefined | null, signal?: AbortSignal | undefined | null): Promise<DecodedAudio>
 
@@ -128,3 +395,9 @@ export declare function resampleSync(channels: Array<Float32Array>, sampleRate: 
 
 /** Cap the threads quaver uses in this process (also `QUAVER_NUM_THREADS`). */
 export declare function setNumThreads(n: number): void
+
+/** Waveform peaks of a file or buffer (`options.width` fits the track into that many pixels). */
+export declare function waveform(src: string | Uint8Array, options?: WaveformOptions | undefined | null, signal?: AbortSignal | undefined | null): Promise<Waveform>
+
+/** `waveform`, blocking the calling thread. */
+export declare function waveformSync(src: string | Uint8Array, options?: WaveformOptions | undefined | null): Waveform

@@ -835,13 +835,25 @@ function __napiStampBindingTarget(exportsObject, target) {
 // linked import resolves to `undefined`.
 module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __napiLoadedBindingTarget)
 module.exports = nativeBinding
+module.exports.FingerprintIndex = nativeBinding.FingerprintIndex
+module.exports.Waveform = nativeBinding.Waveform
+module.exports.analyze = nativeBinding.analyze
+module.exports.analyzeSync = nativeBinding.analyzeSync
+module.exports.chromaprint = nativeBinding.chromaprint
+module.exports.chromaprintSync = nativeBinding.chromaprintSync
 module.exports.decode = nativeBinding.decode
 module.exports.decodeSync = nativeBinding.decodeSync
 module.exports.encode = nativeBinding.encode
 module.exports.encodeSync = nativeBinding.encodeSync
+module.exports.frameFeatures = nativeBinding.frameFeatures
+module.exports.frameFeaturesSync = nativeBinding.frameFeaturesSync
 module.exports.getNumThreads = nativeBinding.getNumThreads
 module.exports.info = nativeBinding.info
 module.exports.infoSync = nativeBinding.infoSync
+module.exports.package = nativeBinding.package
+module.exports.packageSync = nativeBinding.packageSync
 module.exports.resample = nativeBinding.resample
 module.exports.resampleSync = nativeBinding.resampleSync
 module.exports.setNumThreads = nativeBinding.setNumThreads
+module.exports.waveform = nativeBinding.waveform
+module.exports.waveformSync = nativeBinding.waveformSync

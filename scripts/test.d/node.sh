@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # Builds the Node addon, checks the committed index.d.ts is what the build generates, runs the
-# node --test suite and type-checks a usage file with tsc --strict.
+# node --test suite (parity against the `quaver` CLI, so that is built too) and type-checks a
+# usage file with tsc --strict.
 set -euo pipefail
-cd "$(dirname "$0")/../../bindings/node"
+cd "$(dirname "$0")/../.."
+cargo build --quiet --bin quaver
+cd bindings/node
 cp index.d.ts /tmp/quaver-index.d.ts.committed
 npm run -s build:debug >/dev/null
 if ! diff -q /tmp/quaver-index.d.ts.committed index.d.ts >/dev/null; then

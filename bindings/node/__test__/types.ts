@@ -18,3 +18,34 @@ async function main(): Promise<void> {
   }
 }
 void main()
+
+import {
+  analyze, analyzeSync, waveform, waveformSync, package as pkg, chromaprint, frameFeatures, FingerprintIndex, Waveform,
+  type Analysis, type AnalysisOptions, type PackageReport, type QueryResult, type ScanSegment, type IndexStats,
+  type Chromaprint, type FrameMatrices, type WaveformOptions,
+} from '../index.js'
+
+async function more(signal: AbortSignal): Promise<void> {
+  const opts: AnalysisOptions = { music: { tempo_range: { min_bpm: 60, max_bpm: 180 } }, loudness: null }
+  const a: Analysis = await analyze('song.flac', opts, signal)
+  const bpm: number | undefined = a.tempo?.bpm
+  const key: string | undefined = a.key?.label
+  const lufs: number | null | undefined = analyzeSync(new Uint8Array(4)).loudness?.integrated_lufs
+  const wo: WaveformOptions = { width: 800, bits: 8 }
+  const w: Waveform = await waveform('song.flac', wo, signal)
+  const mins: Int16Array = w.min
+  const dat: Buffer = waveformSync('song.flac').toDat(2)
+  w.write('out.png', { height: 100 })
+  const p: PackageReport = await pkg('song.flac', 'out', 'hifi')
+  const p2: PackageReport = await pkg('song.flac', 'out', { renditions: [{ codec: 'opus', bitrate_kbps: 96 }] })
+  const c: Chromaprint = await chromaprint('song.flac', 30)
+  const f: FrameMatrices = await frameFeatures('song.flac')
+  const idx: FingerprintIndex = FingerprintIndex.open('db', { shards: 2 })
+  await idx.add('id', 'song.flac', signal)
+  const r: QueryResult = await idx.query(new Uint8Array(10), { max_matches: 3 })
+  const s: ScanSegment[] = idx.scanSync('mix.mp3', { window_s: 6 })
+  const n: number = await idx.remove(['id'])
+  const st: IndexStats = idx.stats()
+  console.log(bpm, key, lufs, mins, dat, p, p2, c.fingerprint, f.mfcc, r.matches[0]?.track, s, n, st.tracks)
+}
+void more(new AbortController().signal)

@@ -282,3 +282,460 @@ pub fn set_num_threads(env: Env, n: u32) -> napi::Result<()> {
 pub fn get_num_threads() -> u32 {
     quaver::runtime::num_threads() as u32
 }
+
+fn opts<T: serde::Serialize + serde::de::DeserializeOwned + Default>(
+    v: Option<serde_json::Value>,
+) -> quaver::Result<T> {
+    quaver::options::from_json(v.unwrap_or_default())
+}
+
+/// Decode once and run the analyses `options` enables (loudness, tempo, key and features by
+/// default). The result is the CLI's `quaver analyze --json` object.
+#[napi(
+    ts_args_type = "src: string | Uint8Array, options?: AnalysisOptions | undefined | null, signal?: AbortSignal | undefined | null",
+    ts_return_type = "Promise<Analysis>"
+)]
+pub fn analyze(
+    src: Either<String, &[u8]>,
+    options: Option<serde_json::Value>,
+    signal: Option<AbortSignal>,
+) -> AsyncTask<ReportTask> {
+    let input = to_input(src);
+    let work = move || report(quaver::analyze(input, &opts(options)?));
+    AsyncTask::with_optional_signal(Job::new(work, |v| Ok(Json(v))), signal)
+}
+
+/// `analyze`, blocking the calling thread.
+#[napi(
+    ts_args_type = "src: string | Uint8Array, options?: AnalysisOptions | undefined | null",
+    ts_return_type = "Analysis"
+)]
+pub fn analyze_sync(
+    env: Env,
+    src: Either<String, &[u8]>,
+    options: Option<serde_json::Value>,
+) -> napi::Result<Json> {
+    let run = || report(quaver::analyze(to_input(src), &opts(options)?));
+    run().map(Json).map_err(|e| js_error(&env, e))
+}
+
+/// Waveform peaks in BBC audiowaveform's model (what peaks.js and waveform-data.js read).
+#[napi]
+pub struct Waveform {
+    inner: quaver::Waveform,
+}
+
+impl Waveform {
+    fn split(&self, which: usize) -> Int16Array {
+        let v: Vec<i16> = self
+            .inner
+            .data
+            .iter()
+            .skip(which)
+            .step_by(2)
+            .copied()
+            .collect();
+        Int16Array::new(v)
+    }
+}
+
+#[napi]
+impl Waveform {
+    /// Sample rate of the source (Hz).
+    #[napi(getter)]
+    pub fn sample_rate(&self) -> u32 {
+        self.inner.sample_rate
+    }
+    /// Frames per min/max pair.
+    #[napi(getter)]
+    pub fn samples_per_pixel(&self) -> u32 {
+        self.inner.samples_per_pixel
+    }
+    /// Output channels (1 when merged).
+    #[napi(getter)]
+    pub fn channels(&self) -> u32 {
+        self.inner.channels
+    }
+    /// Resolution written to `.dat`/`.json`: 8 or 16.
+    #[napi(getter)]
+    pub fn bits(&self) -> u32 {
+        u32::from(self.inner.bits)
+    }
+    /// Pixels (min/max pairs per channel).
+    #[napi(getter)]
+    pub fn length(&self) -> u32 {
+        self.inner.len() as u32
+    }
+    /// Minima at 16-bit scale, `length * channels` values: pixel 0 channel 0, pixel 0
+    /// channel 1, ...
+    #[napi(getter)]
+    pub fn min(&self) -> Int16Array {
+        self.split(0)
+    }
+    /// Maxima, laid out like `min`.
+    #[napi(getter)]
+    pub fn max(&self) -> Int16Array {
+        self.split(1)
+    }
+    /// audiowaveform binary `.dat` bytes (version 1 or 2; default 1 when merged, else 2).
+    #[napi]
+    pub fn to_dat(&self, env: Env, version: Option<u32>) -> napi::Result<Buffer> {
+        let v = version.unwrap_or(if self.inner.channels == 1 { 1 } else { 2 });
+        self.inner
+            .to_dat(v)
+            .map(Buffer::from)
+            .map_err(|e| js_error(&env, e))
+    }
+    /// audiowaveform JSON text (version 1 or 2; default 2).
+    #[napi]
+    pub fn to_json(&self, env: Env, version: Option<u32>) -> napi::Result<String> {
+        self.inner
+            .to_json(version.unwrap_or(2))
+            .map_err(|e| js_error(&env, e))
+    }
+    /// Write `.dat`, `.json`, `.png` or `.svg` (by extension) atomically.
+    #[napi(ts_args_type = "path: string, render?: RenderOptions | undefined | null")]
+    pub fn write(
+        &self,
+        env: Env,
+        path: String,
+        render: Option<serde_json::Value>,
+    ) -> napi::Result<()> {
+        let run = || self.inner.write(&path, &opts(render)?);
+        run().map_err(|e| js_error(&env, e))
+    }
+}
+
+/// A task producing waveform peaks.
+pub type WaveformTask = Job<quaver::Waveform, Waveform>;
+
+fn to_waveform(w: quaver::Waveform) -> napi::Result<Waveform> {
+    Ok(Waveform { inner: w })
+}
+
+/// Waveform peaks of a file or buffer (`options.width` fits the track into that many pixels).
+#[napi(
+    ts_args_type = "src: string | Uint8Array, options?: WaveformOptions | undefined | null, signal?: AbortSignal | undefined | null",
+    ts_return_type = "Promise<Waveform>"
+)]
+pub fn waveform(
+    src: Either<String, &[u8]>,
+    options: Option<serde_json::Value>,
+    signal: Option<AbortSignal>,
+) -> AsyncTask<WaveformTask> {
+    let input = to_input(src);
+    let work = move || quaver::waveform(input, &opts(options)?);
+    AsyncTask::with_optional_signal(Job::new(work, to_waveform), signal)
+}
+
+/// `waveform`, blocking the calling thread.
+#[napi(
+    ts_args_type = "src: string | Uint8Array, options?: WaveformOptions | undefined | null",
+    ts_return_type = "Waveform"
+)]
+pub fn waveform_sync(
+    env: Env,
+    src: Either<String, &[u8]>,
+    options: Option<serde_json::Value>,
+) -> napi::Result<Waveform> {
+    let run = || quaver::waveform(to_input(src), &opts(options)?);
+    run().map_err(|e| js_error(&env, e)).and_then(to_waveform)
+}
+
+fn ladder(spec: Option<serde_json::Value>) -> quaver::Result<quaver::Ladder> {
+    let l = match spec {
+        None | Some(serde_json::Value::Null) => quaver::Ladder::standard(),
+        Some(serde_json::Value::String(name)) => match name.as_str() {
+            "standard" => quaver::Ladder::standard(),
+            "hifi" => quaver::Ladder::hifi(),
+            other => {
+                return Err(quaver::Error::invalid(format!(
+                    "unknown ladder `{other}` (known: standard, hifi, or a ladder object)"
+                )))
+            }
+        },
+        Some(v) => quaver::options::from_json(v)?,
+    };
+    l.validate()?;
+    Ok(l)
+}
+
+/// Package for adaptive streaming: every rendition of the ladder (`"standard"`, `"hifi"` or a
+/// ladder object) as CMAF segments with HLS and DASH manifests in `outDir`.
+#[napi(
+    ts_args_type = "src: string | Uint8Array, outDir: string, ladder?: 'standard' | 'hifi' | Ladder | undefined | null, signal?: AbortSignal | undefined | null",
+    ts_return_type = "Promise<PackageReport>"
+)]
+pub fn package(
+    src: Either<String, &[u8]>,
+    out_dir: String,
+    ladder_spec: Option<serde_json::Value>,
+    signal: Option<AbortSignal>,
+) -> AsyncTask<ReportTask> {
+    let input = to_input(src);
+    let work = move || report(quaver::package(input, &out_dir, &ladder(ladder_spec)?));
+    AsyncTask::with_optional_signal(Job::new(work, |v| Ok(Json(v))), signal)
+}
+
+/// `package`, blocking the calling thread.
+#[napi(
+    ts_args_type = "src: string | Uint8Array, outDir: string, ladder?: 'standard' | 'hifi' | Ladder | undefined | null",
+    ts_return_type = "PackageReport"
+)]
+pub fn package_sync(
+    env: Env,
+    src: Either<String, &[u8]>,
+    out_dir: String,
+    ladder_spec: Option<serde_json::Value>,
+) -> napi::Result<Json> {
+    let run = || {
+        report(quaver::package(
+            to_input(src),
+            &out_dir,
+            &ladder(ladder_spec)?,
+        ))
+    };
+    run().map(Json).map_err(|e| js_error(&env, e))
+}
+
+/// Chromaprint (AcoustID) fingerprint of the first `maxSeconds` (default 120, like `fpcalc`;
+/// 0 = all).
+#[napi(ts_return_type = "Promise<Chromaprint>")]
+pub fn chromaprint(
+    src: Either<String, &[u8]>,
+    max_seconds: Option<f64>,
+    signal: Option<AbortSignal>,
+) -> AsyncTask<ReportTask> {
+    let input = to_input(src);
+    let work = move || report(quaver::chromaprint(input, max_seconds.unwrap_or(120.0)));
+    AsyncTask::with_optional_signal(Job::new(work, |v| Ok(Json(v))), signal)
+}
+
+/// `chromaprint`, blocking the calling thread.
+#[napi(ts_return_type = "Chromaprint")]
+pub fn chromaprint_sync(
+    env: Env,
+    src: Either<String, &[u8]>,
+    max_seconds: Option<f64>,
+) -> napi::Result<Json> {
+    report(quaver::chromaprint(
+        to_input(src),
+        max_seconds.unwrap_or(120.0),
+    ))
+    .map(Json)
+    .map_err(|e| js_error(&env, e))
+}
+
+/// Frame-level matrices (mel dB, 20 MFCCs, chroma, centroid, roll-off, flatness) on mono
+/// 22 050 Hz with librosa's framing; one row per frame.
+#[napi(ts_return_type = "Promise<FrameMatrices>")]
+pub fn frame_features(
+    src: Either<String, &[u8]>,
+    signal: Option<AbortSignal>,
+) -> AsyncTask<ReportTask> {
+    let input = to_input(src);
+    let work = move || report(quaver::frame_features(input));
+    AsyncTask::with_optional_signal(Job::new(work, |v| Ok(Json(v))), signal)
+}
+
+/// `frameFeatures`, blocking the calling thread.
+#[napi(ts_return_type = "FrameMatrices")]
+pub fn frame_features_sync(env: Env, src: Either<String, &[u8]>) -> napi::Result<Json> {
+    report(quaver::frame_features(to_input(src)))
+        .map(Json)
+        .map_err(|e| js_error(&env, e))
+}
+
+type Shared = std::sync::Arc<std::sync::RwLock<quaver::FingerprintIndex>>;
+
+fn poisoned<T>(_: T) -> quaver::Error {
+    quaver::Error::Internal("the fingerprint index lock is poisoned".into())
+}
+
+/// A task with no value.
+pub type UnitTask = Job<(), ()>;
+/// A task producing a count.
+pub type CountTask = Job<u32, u32>;
+
+fn unit(_: ()) -> napi::Result<()> {
+    Ok(())
+}
+
+fn count(n: u32) -> napi::Result<u32> {
+    Ok(n)
+}
+
+fn remove_ids(idx: &Shared, ids: &[String]) -> quaver::Result<u32> {
+    let refs: Vec<&str> = ids.iter().map(String::as_str).collect();
+    Ok(idx.write().map_err(poisoned)?.remove(&refs)? as u32)
+}
+
+/// A persistent, crash-safe fingerprint index in a directory. Reads (query, scan) run in
+/// parallel; writes (add, remove, compact) take the index exclusively.
+#[napi]
+pub struct FingerprintIndex {
+    inner: Shared,
+}
+
+#[napi]
+impl FingerprintIndex {
+    /// Open the index in `dir`, creating it (with `options.shards`, default 4) if absent.
+    #[napi(
+        factory,
+        ts_args_type = "dir: string, options?: IndexOptions | undefined | null"
+    )]
+    pub fn open(env: Env, dir: String, options: Option<serde_json::Value>) -> napi::Result<Self> {
+        let run = || quaver::FingerprintIndex::open_with(&dir, &opts(options)?);
+        run()
+            .map(|i| FingerprintIndex {
+                inner: std::sync::Arc::new(std::sync::RwLock::new(i)),
+            })
+            .map_err(|e| js_error(&env, e))
+    }
+
+    /// Fingerprint `src` and add it as `id` (replacing an existing `id`), atomically.
+    #[napi(ts_return_type = "Promise<void>")]
+    pub fn add(
+        &self,
+        id: String,
+        src: Either<String, &[u8]>,
+        signal: Option<AbortSignal>,
+    ) -> AsyncTask<UnitTask> {
+        let (idx, input) = (self.inner.clone(), to_input(src));
+        let work = move || idx.write().map_err(poisoned)?.add(&id, input);
+        AsyncTask::with_optional_signal(Job::new(work, unit), signal)
+    }
+
+    /// `add`, blocking the calling thread.
+    #[napi]
+    pub fn add_sync(&self, env: Env, id: String, src: Either<String, &[u8]>) -> napi::Result<()> {
+        let run = || {
+            self.inner
+                .write()
+                .map_err(poisoned)?
+                .add(&id, to_input(src))
+        };
+        run().map_err(|e| js_error(&env, e))
+    }
+
+    /// Remove tracks; resolves to how many were present.
+    #[napi(ts_return_type = "Promise<number>")]
+    pub fn remove(&self, ids: Vec<String>, signal: Option<AbortSignal>) -> AsyncTask<CountTask> {
+        let idx = self.inner.clone();
+        AsyncTask::with_optional_signal(Job::new(move || remove_ids(&idx, &ids), count), signal)
+    }
+
+    /// `remove`, blocking the calling thread.
+    #[napi]
+    pub fn remove_sync(&self, env: Env, ids: Vec<String>) -> napi::Result<u32> {
+        remove_ids(&self.inner, &ids).map_err(|e| js_error(&env, e))
+    }
+
+    /// Identify a (short, possibly degraded, sped-up or pitch-shifted) excerpt.
+    #[napi(
+        ts_args_type = "src: string | Uint8Array, options?: QueryOptions | undefined | null, signal?: AbortSignal | undefined | null",
+        ts_return_type = "Promise<QueryResult>"
+    )]
+    pub fn query(
+        &self,
+        src: Either<String, &[u8]>,
+        options: Option<serde_json::Value>,
+        signal: Option<AbortSignal>,
+    ) -> AsyncTask<ReportTask> {
+        let (idx, input) = (self.inner.clone(), to_input(src));
+        let work = move || {
+            let o = opts(options)?;
+            report(idx.read().map_err(poisoned)?.query(input, &o))
+        };
+        AsyncTask::with_optional_signal(Job::new(work, |v| Ok(Json(v))), signal)
+    }
+
+    /// `query`, blocking the calling thread.
+    #[napi(
+        ts_args_type = "src: string | Uint8Array, options?: QueryOptions | undefined | null",
+        ts_return_type = "QueryResult"
+    )]
+    pub fn query_sync(
+        &self,
+        env: Env,
+        src: Either<String, &[u8]>,
+        options: Option<serde_json::Value>,
+    ) -> napi::Result<Json> {
+        let run = || {
+            let o = opts(options)?;
+            report(
+                self.inner
+                    .read()
+                    .map_err(poisoned)?
+                    .query(to_input(src), &o),
+            )
+        };
+        run().map(Json).map_err(|e| js_error(&env, e))
+    }
+
+    /// Find every catalog segment in a long input (DJ mix, compilation).
+    #[napi(
+        ts_args_type = "src: string | Uint8Array, options?: ScanOptions | undefined | null, signal?: AbortSignal | undefined | null",
+        ts_return_type = "Promise<ScanSegment[]>"
+    )]
+    pub fn scan(
+        &self,
+        src: Either<String, &[u8]>,
+        options: Option<serde_json::Value>,
+        signal: Option<AbortSignal>,
+    ) -> AsyncTask<ReportTask> {
+        let (idx, input) = (self.inner.clone(), to_input(src));
+        let work = move || {
+            let o = opts(options)?;
+            report(idx.read().map_err(poisoned)?.scan(input, &o))
+        };
+        AsyncTask::with_optional_signal(Job::new(work, |v| Ok(Json(v))), signal)
+    }
+
+    /// `scan`, blocking the calling thread.
+    #[napi(
+        ts_args_type = "src: string | Uint8Array, options?: ScanOptions | undefined | null",
+        ts_return_type = "ScanSegment[]"
+    )]
+    pub fn scan_sync(
+        &self,
+        env: Env,
+        src: Either<String, &[u8]>,
+        options: Option<serde_json::Value>,
+    ) -> napi::Result<Json> {
+        let run = || {
+            let o = opts(options)?;
+            report(self.inner.read().map_err(poisoned)?.scan(to_input(src), &o))
+        };
+        run().map(Json).map_err(|e| js_error(&env, e))
+    }
+
+    /// Merge segments and drop removed tracks.
+    #[napi(ts_return_type = "Promise<void>")]
+    pub fn compact(&self, signal: Option<AbortSignal>) -> AsyncTask<UnitTask> {
+        let idx = self.inner.clone();
+        let work = move || idx.write().map_err(poisoned)?.compact();
+        AsyncTask::with_optional_signal(Job::new(work, unit), signal)
+    }
+
+    /// `compact`, blocking the calling thread.
+    #[napi]
+    pub fn compact_sync(&self, env: Env) -> napi::Result<()> {
+        let run = || self.inner.write().map_err(poisoned)?.compact();
+        run().map_err(|e| js_error(&env, e))
+    }
+
+    /// Counts and sizes.
+    #[napi(ts_return_type = "IndexStats")]
+    pub fn stats(&self, env: Env) -> napi::Result<Json> {
+        let run = || report(Ok(self.inner.read().map_err(poisoned)?.stats()));
+        run().map(Json).map_err(|e| js_error(&env, e))
+    }
+
+    /// Is `id` in the index?
+    #[napi]
+    pub fn contains(&self, env: Env, id: String) -> napi::Result<bool> {
+        let run = || Ok(self.inner.read().map_err(poisoned)?.contains(&id));
+        run().map_err(|e| js_error(&env, e))
+    }
+}
