@@ -128,6 +128,24 @@ impl FingerprintIndex {
         self.inner.stats()
     }
 
+    /// Scan already-extracted query peaks (what `ingest` gets from its shared decode).
+    pub(crate) fn scan_peaks(
+        &self,
+        peaks: &[quaver_fingerprint::Peak],
+        options: &ScanOptions,
+    ) -> Vec<ScanSegment> {
+        self.inner.scan_peaks(peaks, options)
+    }
+
+    /// Add an already-extracted catalog print under `id` (replacing any track with that id).
+    pub(crate) fn add_print(
+        &mut self,
+        id: &str,
+        print: quaver_fingerprint::TrackPrint,
+    ) -> Result<()> {
+        self.inner.add(vec![(id.to_string(), print)])
+    }
+
     /// Is `id` in the index?
     pub fn contains(&self, id: &str) -> bool {
         self.inner.contains(id)

@@ -21,6 +21,7 @@ pub mod runtime;
 pub mod stream;
 
 pub use fingerprint::{chromaprint, FingerprintIndex, QueryResult};
+pub use ingest::{ingest, ingest_batch, IngestOptions, IngestReport};
 pub use package::{package, Ladder, PackageReport, Rendition};
 
 pub use quaver_core::buffer::mix_to_mono;

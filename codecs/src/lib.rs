@@ -36,6 +36,6 @@ pub use options::{
     Codec, EncodeOptions, Mp3RateControl, OpusRateControl, ResolvedOptions, MP3_BITRATES,
 };
 pub use pipeline::{
-    encode_many, encode_packets, encode_to_file, encode_with, EncodeReport, EncodeTarget,
-    EncodedStream, FileSink, PacketCollector, PacketSink,
+    encode_many, encode_packets, encode_to_file, encode_with, EncodeReport, EncodeSession,
+    EncodeTarget, EncodedStream, FileSink, PacketCollector, PacketSink, StageResult,
 };

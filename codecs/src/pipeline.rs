@@ -10,6 +10,8 @@ use quaver_core::{DecodeOptions, Decoder, Error, Input, Resampler, Result, Tags}
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
+pub use quaver_core::analysis::StageResult;
+
 use crate::encoder::{new_encoder, Encoder, EncoderInfo, Packet};
 use crate::options::{EncodeOptions, ResolvedOptions};
 use crate::writer::FileWriter;
@@ -167,7 +169,7 @@ pub fn encode_packets(
 /// The general form: one decode, `options.len()` encoders, `make_sink(index, resolved)`
 /// creates each one's sink once every option has been validated. `paths` (may be shorter than
 /// `options`) name the outputs whose extension picks the codec.
-pub fn encode_with<S: PacketSink>(
+pub fn encode_with<S: PacketSink + 'static>(
     input: impl Into<Input>,
     options: &[EncodeOptions],
     paths: &[&Path],
@@ -263,75 +265,133 @@ fn map_channels(src: &[Vec<f32>], to: usize) -> Vec<Vec<f32>> {
     vec![l, r]
 }
 
-fn run<S: PacketSink>(
-    mut dec: Decoder,
+fn run<S: PacketSink + 'static>(
+    dec: Decoder,
     options: &[EncodeOptions],
     paths: &[&Path],
-    mut make_sink: impl FnMut(usize, &ResolvedOptions) -> Result<S>,
+    make_sink: impl FnMut(usize, &ResolvedOptions) -> Result<S>,
 ) -> Result<Vec<(EncodeReport, S::Output)>> {
-    let t0 = Instant::now();
-    if options.is_empty() {
-        return Err(Error::invalid("nothing to encode: no outputs given"));
-    }
-    let info = dec.info().clone();
-    let mut groups: Vec<Group> = Vec::new();
-    let mut jobs: Vec<Job<S>> = Vec::new();
-    for (i, o) in options.iter().enumerate() {
-        let r = o.resolve(
-            paths.get(i).copied(),
-            info.sample_rate,
-            info.channels,
-            info.bits_per_sample,
-            &info.tags,
-        )?;
-        check_mapping(info.channels as usize, r.channels as usize)?;
-        let shape = (r.sample_rate, r.channels as usize);
-        let group = match groups.iter().position(|g| (g.rate, g.channels) == shape) {
-            Some(g) => g,
-            None => {
-                let resampler = (r.sample_rate != info.sample_rate)
-                    .then(|| Resampler::new(info.sample_rate, shape.0, shape.1, r.resample_quality))
-                    .transpose()?;
-                groups.push(Group {
-                    rate: shape.0,
-                    channels: shape.1,
-                    resampler,
-                    block: Vec::new(),
-                });
-                groups.len() - 1
-            }
-        };
-        jobs.push(Job {
-            enc: new_encoder(&r, info.sample_rate)?,
-            sink: None,
-            group,
-            opts: r,
-            packets: 0,
-            coded: 0,
-            audio_bytes: 0,
-        });
-    }
-    // Outputs are created only once every option is known to be valid.
-    for (i, j) in jobs.iter_mut().enumerate() {
-        j.sink = Some(make_sink(i, &j.opts)?);
+    let session = EncodeSession::new(dec.info(), options, paths, make_sink)?;
+    let (stage, result) = session.into_stage();
+    // The analysis pipeline decodes ahead on its own thread while the encoders work.
+    quaver_core::analysis::run(dec, vec![stage])?;
+    result.take()
+}
+
+/// Every output of an [`EncodeSession`]: its report and what its sink yielded.
+pub type Outputs<S> = Vec<(EncodeReport, <S as PacketSink>::Output)>;
+
+/// A streaming encode of one source into N outputs: [`EncodeSession::push`] decoded chunks
+/// (planar, at the source's rate and channel count, any size), then [`EncodeSession::finish`].
+///
+/// The chunks are cut into fixed blocks of `BLOCK_FRAMES` before conversion and encoding, so
+/// the output is byte-identical however the source is chunked — which is what lets `ingest`
+/// feed the same encoders from its one shared decode.
+pub struct EncodeSession<S: PacketSink> {
+    t0: Instant,
+    channels: usize,
+    groups: Vec<Group>,
+    jobs: Vec<Job<S>>,
+    acc: Vec<Vec<f32>>,
+}
+
+impl<S: PacketSink> EncodeSession<S> {
+    /// Validate every option set against the source `info`, then create each output's sink
+    /// with `make_sink(index, resolved)` (outputs are created only once all are valid).
+    pub fn new(
+        info: &quaver_core::AudioInfo,
+        options: &[EncodeOptions],
+        paths: &[&Path],
+        mut make_sink: impl FnMut(usize, &ResolvedOptions) -> Result<S>,
+    ) -> Result<Self> {
+        if options.is_empty() {
+            return Err(Error::invalid("nothing to encode: no outputs given"));
+        }
+        let mut groups: Vec<Group> = Vec::new();
+        let mut jobs: Vec<Job<S>> = Vec::new();
+        for (i, o) in options.iter().enumerate() {
+            let r = o.resolve(
+                paths.get(i).copied(),
+                info.sample_rate,
+                info.channels,
+                info.bits_per_sample,
+                &info.tags,
+            )?;
+            check_mapping(info.channels as usize, r.channels as usize)?;
+            let shape = (r.sample_rate, r.channels as usize);
+            let group = match groups.iter().position(|g| (g.rate, g.channels) == shape) {
+                Some(g) => g,
+                None => {
+                    let resampler = (r.sample_rate != info.sample_rate)
+                        .then(|| {
+                            Resampler::new(info.sample_rate, shape.0, shape.1, r.resample_quality)
+                        })
+                        .transpose()?;
+                    groups.push(Group {
+                        rate: shape.0,
+                        channels: shape.1,
+                        resampler,
+                        block: Vec::new(),
+                    });
+                    groups.len() - 1
+                }
+            };
+            jobs.push(Job {
+                enc: new_encoder(&r, info.sample_rate)?,
+                sink: None,
+                group,
+                opts: r,
+                packets: 0,
+                coded: 0,
+                audio_bytes: 0,
+            });
+        }
+        for (i, j) in jobs.iter_mut().enumerate() {
+            j.sink = Some(make_sink(i, &j.opts)?);
+        }
+        let channels = info.channels as usize;
+        Ok(EncodeSession {
+            t0: Instant::now(),
+            channels,
+            groups,
+            jobs,
+            acc: vec![Vec::with_capacity(BLOCK_FRAMES); channels],
+        })
     }
 
-    let channels = info.channels as usize;
-    let mut chunk = quaver_core::AudioBuffer::new(info.sample_rate, channels);
-    // Decode about BLOCK_FRAMES, convert it for every group; false once the input is done.
-    let mut read = |groups: &mut Vec<Group>| -> Result<bool> {
-        let mut acc: Vec<Vec<f32>> = vec![Vec::with_capacity(BLOCK_FRAMES + 8192); channels];
-        let mut more = true;
-        while acc[0].len() < BLOCK_FRAMES {
-            if !dec.next_chunk_into(&mut chunk)? {
-                more = false;
-                break;
+    /// Encode the next decoded chunk (planar, the source's channels).
+    pub fn push(&mut self, chunk: &quaver_core::AudioBuffer) -> Result<()> {
+        if chunk.channels.len() != self.channels {
+            return Err(Error::Internal(format!(
+                "encode session: chunk has {} channels, source {}",
+                chunk.channels.len(),
+                self.channels
+            )));
+        }
+        let mut pos = 0;
+        let n = chunk.frames();
+        while pos < n {
+            let take = (BLOCK_FRAMES - self.acc[0].len()).min(n - pos);
+            for (a, c) in self.acc.iter_mut().zip(&chunk.channels) {
+                a.extend_from_slice(&c[pos..pos + take]);
             }
-            for (a, c) in acc.iter_mut().zip(&chunk.channels) {
-                a.extend_from_slice(c);
+            pos += take;
+            if self.acc[0].len() == BLOCK_FRAMES {
+                self.encode_block(false)?;
             }
         }
-        for g in groups.iter_mut() {
+        Ok(())
+    }
+
+    /// Convert the accumulated block for every group (flushing resamplers when `last`) and
+    /// feed it to every encoder, in parallel.
+    fn encode_block(&mut self, last: bool) -> Result<()> {
+        let acc = std::mem::replace(
+            &mut self.acc,
+            vec![Vec::with_capacity(BLOCK_FRAMES); self.channels],
+        );
+        let channels = self.channels;
+        self.groups.par_iter_mut().try_for_each(|g| -> Result<()> {
             let mapped = if g.channels == channels && g.resampler.is_none() {
                 acc.clone()
             } else {
@@ -341,7 +401,7 @@ fn run<S: PacketSink>(
                 Some(r) => r.process(&mapped)?,
                 None => mapped,
             };
-            if !more {
+            if last {
                 if let Some(r) = g.resampler.as_mut() {
                     for (o, t) in out.iter_mut().zip(r.flush()?) {
                         o.extend_from_slice(&t);
@@ -349,73 +409,106 @@ fn run<S: PacketSink>(
                 }
             }
             g.block = out;
-        }
-        Ok(more)
-    };
-
-    let mut more = read(&mut groups)?;
-    loop {
-        let blocks: Vec<Vec<Vec<f32>>> = groups
+            Ok(())
+        })?;
+        let blocks: Vec<Vec<Vec<f32>>> = self
+            .groups
             .iter_mut()
             .map(|g| std::mem::take(&mut g.block))
             .collect();
-        let encode = |jobs: &mut Vec<Job<S>>| -> Result<()> {
-            jobs.par_iter_mut().try_for_each(|j| {
-                let planes: Vec<&[f32]> = blocks[j.group].iter().map(Vec::as_slice).collect();
-                j.enc.push(&planes)?;
-                j.drain()
-            })
-        };
-        if !more {
-            encode(&mut jobs)?;
-            break;
-        }
-        // Decode the next block while the encoders work on this one.
-        let (next, done) = rayon::join(|| read(&mut groups), || encode(&mut jobs));
-        done?;
-        more = next?;
+        self.jobs.par_iter_mut().try_for_each(|j| {
+            let planes: Vec<&[f32]> = blocks[j.group].iter().map(Vec::as_slice).collect();
+            j.enc.push(&planes)?;
+            j.drain()
+        })
     }
 
-    let warnings = dec.warnings().to_vec();
-    let finished: Vec<Result<(EncodeReport, S::Output)>> = jobs
-        .into_par_iter()
-        .map(|mut j| {
-            j.enc.finish()?;
-            j.drain()?;
-            let sink = j.sink.take().expect("sink open");
-            let output = sink.close(j.enc.as_ref())?;
-            let stream = j.enc.info().clone();
-            let frames = j.enc.frames();
-            let rate = f64::from(stream.sample_rate);
-            let duration_s = frames as f64 / rate;
-            let report = EncodeReport {
-                path: None,
-                frames,
-                duration_s,
-                padding: j.coded.saturating_sub(frames + u64::from(stream.priming)),
-                packets: j.packets,
-                bytes: j.audio_bytes,
-                audio_bitrate: if duration_s > 0.0 {
-                    j.audio_bytes as f64 * 8.0 / duration_s
-                } else {
-                    0.0
-                },
-                stream,
-                options: j.opts,
-                warnings: warnings.clone(),
-                seconds: 0.0,
-            };
-            Ok((report, output))
-        })
-        .collect();
-    let seconds = t0.elapsed().as_secs_f64();
-    finished
-        .into_iter()
-        .map(|r| {
-            r.map(|(mut rep, o)| {
-                rep.seconds = seconds;
-                (rep, o)
+    /// The source has ended: flush every encoder, close every sink, and report. `warnings`
+    /// are the decoder's (copied into each report).
+    pub fn finish(mut self, warnings: &[String]) -> Result<Vec<(EncodeReport, S::Output)>> {
+        self.encode_block(true)?;
+        let finished: Vec<Result<(EncodeReport, S::Output)>> = self
+            .jobs
+            .into_par_iter()
+            .map(|mut j| {
+                j.enc.finish()?;
+                j.drain()?;
+                let sink = j.sink.take().expect("sink open");
+                let output = sink.close(j.enc.as_ref())?;
+                let stream = j.enc.info().clone();
+                let frames = j.enc.frames();
+                let rate = f64::from(stream.sample_rate);
+                let duration_s = frames as f64 / rate;
+                let report = EncodeReport {
+                    path: None,
+                    frames,
+                    duration_s,
+                    padding: j.coded.saturating_sub(frames + u64::from(stream.priming)),
+                    packets: j.packets,
+                    bytes: j.audio_bytes,
+                    audio_bitrate: if duration_s > 0.0 {
+                        j.audio_bytes as f64 * 8.0 / duration_s
+                    } else {
+                        0.0
+                    },
+                    stream,
+                    options: j.opts,
+                    warnings: warnings.to_vec(),
+                    seconds: 0.0,
+                };
+                Ok((report, output))
             })
-        })
-        .collect()
+            .collect();
+        let seconds = self.t0.elapsed().as_secs_f64();
+        finished
+            .into_iter()
+            .map(|r| {
+                r.map(|(mut rep, o)| {
+                    rep.seconds = seconds;
+                    (rep, o)
+                })
+            })
+            .collect()
+    }
+}
+
+impl<S: PacketSink + 'static> EncodeSession<S> {
+    /// This session as an analyser of the one-decode pipeline
+    /// ([`quaver_core::analysis::run`]), and the slot its result lands in when the pipeline
+    /// finishes.
+    pub fn into_stage(
+        self,
+    ) -> (
+        Box<dyn quaver_core::analysis::Analyzer>,
+        StageResult<Outputs<S>>,
+    ) {
+        let slot = StageResult::default();
+        let stage = EncodeStage {
+            session: self,
+            slot: slot.clone(),
+        };
+        (Box::new(stage), slot)
+    }
+}
+
+struct EncodeStage<S: PacketSink> {
+    session: EncodeSession<S>,
+    slot: StageResult<Outputs<S>>,
+}
+
+impl<S: PacketSink + 'static> quaver_core::analysis::Analyzer for EncodeStage<S> {
+    fn name(&self) -> &'static str {
+        "encode"
+    }
+
+    fn process(&mut self, chunk: &quaver_core::AudioBuffer) -> Result<()> {
+        self.session.push(chunk)
+    }
+
+    fn finish(self: Box<Self>, analysis: &mut quaver_core::analysis::Analysis) -> Result<()> {
+        let EncodeStage { session, slot } = *self;
+        // On failure the pipeline returns the error; the slot stays empty.
+        slot.set(session.finish(&analysis.warnings)?);
+        Ok(())
+    }
 }

@@ -28,12 +28,14 @@ pub mod index;
 pub mod matcher;
 pub mod scan;
 pub mod segment;
+pub mod stage;
 
 pub use chromaprint::{chromaprint, Chromaprint};
 pub use extract::{ExtractConfig, Peak, PeakExtractor, SAMPLE_RATE};
 pub use index::{FingerprintIndex, IndexOptions, IndexStats, TrackPrint};
 pub use matcher::{Match, QueryOptions, DEFAULT_MIN_SCORE};
 pub use scan::{ScanOptions, ScanSegment};
+pub use stage::{PrintStage, Prints};
 
 use quaver_core::convert::{ConvertOptions, ConvertingDecoder};
 use quaver_core::decode::{DecodeOptions, Input};

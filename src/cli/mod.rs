@@ -8,6 +8,7 @@ mod decode;
 mod encode;
 mod fp;
 mod info;
+mod ingest;
 mod package;
 mod waveform;
 
@@ -35,6 +36,9 @@ enum Command {
     Fp(fp::Args),
     /// Chromaprint (AcoustID) fingerprint, printed like `fpcalc`.
     Chromaprint(chromaprint::Args),
+    /// The whole upload pipeline from one decode: analysis, waveform, catalog check, MP3
+    /// downloads, HLS + DASH ladder, report.json.
+    Ingest(ingest::Args),
     /// Package for adaptive streaming: CMAF segments with HLS and DASH manifests.
     Package(package::Args),
 }
@@ -51,6 +55,7 @@ pub fn run() -> i32 {
         Command::Fp(a) => fp::run(a),
         Command::Chromaprint(a) => chromaprint::run(a),
         Command::Package(a) => package::run(a),
+        Command::Ingest(a) => ingest::run(a),
     };
     match result {
         Ok(()) => 0,

@@ -34,7 +34,7 @@ use serde::{Deserialize, Serialize};
 pub use ladder::{Ladder, Rendition};
 
 use crate::options::Codec;
-use crate::pipeline::{encode_packets, EncodedStream};
+use crate::pipeline::{EncodeSession, EncodedStream, PacketCollector, StageResult};
 use fmp4::{Sample, TrackConfig};
 
 /// Name of each rendition's init segment.
@@ -132,19 +132,102 @@ pub fn package(
     out_dir: impl AsRef<Path>,
     ladder: &Ladder,
 ) -> Result<PackageReport> {
-    ladder.validate()?;
-    let t0 = Instant::now();
-    let options: Vec<_> = ladder
-        .renditions
-        .iter()
-        .map(Rendition::encode_options)
-        .collect();
-    let streams = encode_packets(input, &options)?;
-    let encode_seconds = t0.elapsed().as_secs_f64();
-    let ids: Vec<String> = ladder.renditions.iter().map(Rendition::id).collect();
-    let mut report = package_streams(&streams, &ids, out_dir.as_ref(), ladder.segment_seconds)?;
-    report.encode_seconds = encode_seconds;
-    Ok(report)
+    let dec = quaver_core::Decoder::with_options(input, &quaver_core::DecodeOptions::default())?;
+    let session = PackageSession::new(dec.info(), out_dir.as_ref(), ladder)?;
+    let (stage, result) = session.into_stage();
+    quaver_core::analysis::run(dec, vec![stage])?;
+    result.take()
+}
+
+/// A streaming [`package`]: push the source's decoded chunks, then `finish` encodes the last
+/// packets and writes the package. Byte-identical to [`package`] however the source is
+/// chunked (the encoders see fixed blocks), so `ingest` can feed it from its shared decode.
+pub struct PackageSession {
+    encode: EncodeSession<PacketCollector>,
+    ids: Vec<String>,
+    out_dir: PathBuf,
+    segment_seconds: f64,
+    t0: Instant,
+}
+
+impl PackageSession {
+    /// Validate `ladder` against the source `info` and set up its encoders.
+    pub fn new(info: &quaver_core::AudioInfo, out_dir: &Path, ladder: &Ladder) -> Result<Self> {
+        ladder.validate()?;
+        let options: Vec<_> = ladder
+            .renditions
+            .iter()
+            .map(Rendition::encode_options)
+            .collect();
+        Ok(PackageSession {
+            encode: EncodeSession::new(info, &options, &[], |_, _| Ok(PacketCollector::default()))?,
+            ids: ladder.renditions.iter().map(Rendition::id).collect(),
+            out_dir: out_dir.to_path_buf(),
+            segment_seconds: ladder.segment_seconds,
+            t0: Instant::now(),
+        })
+    }
+
+    /// Encode the next decoded chunk.
+    pub fn push(&mut self, chunk: &quaver_core::AudioBuffer) -> Result<()> {
+        self.encode.push(chunk)
+    }
+
+    /// Finish the encoders and write the package (`warnings`: the decoder's).
+    pub fn finish(self, warnings: &[String]) -> Result<PackageReport> {
+        let streams: Vec<EncodedStream> = self
+            .encode
+            .finish(warnings)?
+            .into_iter()
+            .map(|(report, (packets, header))| EncodedStream {
+                report,
+                packets,
+                header,
+            })
+            .collect();
+        let encode_seconds = self.t0.elapsed().as_secs_f64();
+        let mut report = package_streams(&streams, &self.ids, &self.out_dir, self.segment_seconds)?;
+        report.encode_seconds = encode_seconds;
+        Ok(report)
+    }
+
+    /// This session as a stage of the one-decode analysis pipeline, and its result slot.
+    pub fn into_stage(
+        self,
+    ) -> (
+        Box<dyn quaver_core::analysis::Analyzer>,
+        StageResult<PackageReport>,
+    ) {
+        let slot = StageResult::default();
+        (
+            Box::new(PackageStage {
+                session: self,
+                slot: slot.clone(),
+            }),
+            slot,
+        )
+    }
+}
+
+struct PackageStage {
+    session: PackageSession,
+    slot: StageResult<PackageReport>,
+}
+
+impl quaver_core::analysis::Analyzer for PackageStage {
+    fn name(&self) -> &'static str {
+        "package"
+    }
+
+    fn process(&mut self, chunk: &quaver_core::AudioBuffer) -> Result<()> {
+        self.session.push(chunk)
+    }
+
+    fn finish(self: Box<Self>, analysis: &mut quaver_core::analysis::Analysis) -> Result<()> {
+        let PackageStage { session, slot } = *self;
+        slot.set(session.finish(&analysis.warnings)?);
+        Ok(())
+    }
 }
 
 /// Package already-encoded renditions (`ids[i]` names `streams[i]`) into `out_dir`.

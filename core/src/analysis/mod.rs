@@ -219,6 +219,37 @@ pub fn run(decoder: Decoder, analyzers: Vec<Box<dyn Analyzer>>) -> Result<Analys
     Ok(analysis)
 }
 
+/// Where a pipeline stage leaves its result (filled when the analysis pipeline finishes).
+pub struct StageResult<T>(std::sync::Arc<std::sync::Mutex<Option<T>>>);
+
+impl<T> Default for StageResult<T> {
+    fn default() -> Self {
+        StageResult(std::sync::Arc::new(std::sync::Mutex::new(None)))
+    }
+}
+
+impl<T> Clone for StageResult<T> {
+    fn clone(&self) -> Self {
+        StageResult(self.0.clone())
+    }
+}
+
+impl<T> StageResult<T> {
+    /// Store the stage's result.
+    pub fn set(&self, value: T) {
+        *self.0.lock().unwrap_or_else(|p| p.into_inner()) = Some(value);
+    }
+
+    /// Take the result; an error if the stage never finished (the pipeline failed first).
+    pub fn take(&self) -> Result<T> {
+        self.0
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take()
+            .ok_or_else(|| Error::Internal("a pipeline stage did not finish".into()))
+    }
+}
+
 /// Decode on the calling thread, analyse each chunk as it comes.
 fn decode_inline(mut decoder: Decoder, pipeline: &mut Pipeline) -> Result<(u64, Vec<String>)> {
     let mut chunk = AudioBuffer::default();
