@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Builds the Node addon, checks the committed index.d.ts is what the build generates, runs the
-# node --test suite (parity against the `quaver` CLI, so that is built too) and type-checks a
-# usage file with tsc --strict.
+# node --test suites (the binding, with parity against the `quaver` CLI, so that is built too;
+# then the upload-service example with its headless-Chromium page test) and type-checks a usage
+# file with tsc --strict.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+[ -d examples/node/node_modules/playwright-core ] && [ -x /usr/bin/chromium ] || bash scripts/setup.d/node.sh
 cargo build --quiet --bin quaver
 cd bindings/node
 cp index.d.ts /tmp/quaver-index.d.ts.committed
@@ -13,5 +15,5 @@ if ! diff -q /tmp/quaver-index.d.ts.committed index.d.ts >/dev/null; then
   diff /tmp/quaver-index.d.ts.committed index.d.ts | head -20
   exit 1
 fi
-node --test __test__/
 npx tsc --noEmit --strict --module nodenext --moduleResolution nodenext --target es2022 --types node __test__/types.ts
+node --test __test__/ ../../examples/node/test/
