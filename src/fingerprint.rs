@@ -156,3 +156,52 @@ impl FingerprintIndex {
 pub fn chromaprint(input: impl Into<Input>, max_seconds: f64) -> Result<Chromaprint> {
     quaver_fingerprint::chromaprint(input, max_seconds)
 }
+
+pub use quaver_fingerprint::Snippet;
+
+/// The compact query fingerprint of `input` (a short excerpt, e.g. a microphone snippet):
+/// bytes to send to a server, which answers them with [`FingerprintIndex::query_snippet`].
+/// A few KB for 10 s; see [`quaver_fingerprint::snippet`] for the layout.
+///
+/// ```no_run
+/// let bytes = quaver::fingerprint::fingerprint_snippet("mic.wav")?;
+/// let idx = quaver::FingerprintIndex::open("db")?;
+/// let r = idx.query_snippet(&bytes, &Default::default())?;
+/// # Ok::<(), quaver::Error>(())
+/// ```
+pub fn fingerprint_snippet(input: impl Into<Input>) -> Result<Vec<u8>> {
+    let q = quaver_fingerprint::query_print(input)?;
+    Ok(Snippet {
+        peaks: q.peaks,
+        frames: q.frames,
+    }
+    .to_bytes())
+}
+
+/// [`fingerprint_snippet`] of PCM already in memory (any rate and channel count; downmixed and
+/// resampled to the fingerprinter's 8 kHz as a decode would be).
+pub fn fingerprint_snippet_pcm(buffer: &crate::AudioBuffer) -> Result<Vec<u8>> {
+    let mono = crate::AudioBuffer {
+        sample_rate: buffer.sample_rate,
+        channels: vec![crate::mix_to_mono(&buffer.channels)],
+    };
+    let at8k = crate::resample(&mono, quaver_fingerprint::SAMPLE_RATE, crate::Quality::Fast)?;
+    let samples = at8k.channels.into_iter().next().unwrap_or_default();
+    Ok(Snippet::from_pcm(&samples).to_bytes())
+}
+
+impl FingerprintIndex {
+    /// Identify the excerpt a [`fingerprint_snippet`] was made from (`decode_ms` is 0: the
+    /// audio was analysed where it was recorded).
+    pub fn query_snippet(&self, snippet: &[u8], options: &QueryOptions) -> Result<QueryResult> {
+        let t = Instant::now();
+        let s = Snippet::from_bytes(snippet)?;
+        let matches = self.inner.query_peaks(&s.peaks, options);
+        Ok(QueryResult {
+            matches,
+            duration_s: s.duration_s(),
+            decode_ms: 0.0,
+            core_ms: t.elapsed().as_secs_f64() * 1e3,
+        })
+    }
+}

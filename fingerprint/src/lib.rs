@@ -28,6 +28,7 @@ pub mod index;
 pub mod matcher;
 pub mod scan;
 pub mod segment;
+pub mod snippet;
 pub mod stage;
 
 pub use chromaprint::{chromaprint, Chromaprint};
@@ -35,6 +36,7 @@ pub use extract::{ExtractConfig, Peak, PeakExtractor, SAMPLE_RATE};
 pub use index::{FingerprintIndex, IndexOptions, IndexStats, TrackPrint};
 pub use matcher::{Match, QueryOptions, DEFAULT_MIN_SCORE};
 pub use scan::{ScanOptions, ScanSegment};
+pub use snippet::Snippet;
 pub use stage::{PrintStage, Prints};
 
 use quaver_core::convert::{ConvertOptions, ConvertingDecoder};
