@@ -391,32 +391,35 @@ impl<S: PacketSink> EncodeSession<S> {
             vec![Vec::with_capacity(BLOCK_FRAMES); self.channels],
         );
         let channels = self.channels;
-        self.groups.par_iter_mut().try_for_each(|g| -> Result<()> {
-            let mapped = if g.channels == channels && g.resampler.is_none() {
-                acc.clone()
-            } else {
-                map_channels(&acc, g.channels)
-            };
-            let mut out = match g.resampler.as_mut() {
-                Some(r) => r.process(&mapped)?,
-                None => mapped,
-            };
-            if last {
-                if let Some(r) = g.resampler.as_mut() {
-                    for (o, t) in out.iter_mut().zip(r.flush()?) {
-                        o.extend_from_slice(&t);
+        self.groups
+            .par_iter_mut()
+            .with_max_len(1)
+            .try_for_each(|g| -> Result<()> {
+                let mapped = if g.channels == channels && g.resampler.is_none() {
+                    acc.clone()
+                } else {
+                    map_channels(&acc, g.channels)
+                };
+                let mut out = match g.resampler.as_mut() {
+                    Some(r) => r.process(&mapped)?,
+                    None => mapped,
+                };
+                if last {
+                    if let Some(r) = g.resampler.as_mut() {
+                        for (o, t) in out.iter_mut().zip(r.flush()?) {
+                            o.extend_from_slice(&t);
+                        }
                     }
                 }
-            }
-            g.block = out;
-            Ok(())
-        })?;
+                g.block = out;
+                Ok(())
+            })?;
         let blocks: Vec<Vec<Vec<f32>>> = self
             .groups
             .iter_mut()
             .map(|g| std::mem::take(&mut g.block))
             .collect();
-        self.jobs.par_iter_mut().try_for_each(|j| {
+        self.jobs.par_iter_mut().with_max_len(1).try_for_each(|j| {
             let planes: Vec<&[f32]> = blocks[j.group].iter().map(Vec::as_slice).collect();
             j.enc.push(&planes)?;
             j.drain()

@@ -386,7 +386,10 @@ fn feed_all(analyzers: &mut [Box<dyn Analyzer>], chunk: &AudioBuffer) -> Result<
     match analyzers {
         [] => Ok(()),
         [one] => one.process(chunk),
-        many => many.par_iter_mut().try_for_each(|a| a.process(chunk)),
+        many => many
+            .par_iter_mut()
+            .with_max_len(1)
+            .try_for_each(|a| a.process(chunk)),
     }
 }
 
@@ -425,7 +428,10 @@ impl Pipeline {
         match self.groups.as_mut_slice() {
             [] => Ok(()),
             [one] => one.feed(chunk),
-            many => many.par_iter_mut().try_for_each(|g| g.feed(chunk)),
+            many => many
+                .par_iter_mut()
+                .with_max_len(1)
+                .try_for_each(|g| g.feed(chunk)),
         }
     }
 
