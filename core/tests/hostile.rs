@@ -310,6 +310,42 @@ fn cases() -> Vec<(&'static str, Vec<u8>, Expect)> {
     let mut aiff_inf = aiff.clone();
     aiff_inf[comm + 16..comm + 18].copy_from_slice(&[0x7f, 0xff]);
     v.push(("aiff rate exponent inf", aiff_inf, Reject));
+    // Every container cut at many offsets (inside headers, mid-packet, near the end): a typed
+    // error or a decode no longer than the 4 s the fixture holds.
+    for name in [
+        "wav_s24.wav",
+        "aiff_s16.aiff",
+        "flac_s24_96k.flac",
+        "mp3_vbr_v2.mp3",
+        "aac_lc.m4a",
+        "alac.m4a",
+        "vorbis.ogg",
+        "opus_stereo.opus",
+    ] {
+        let b = fixture_bytes(name);
+        for cut in [7usize, 33, 100, 700, 4_000] {
+            if cut < b.len() {
+                let label: &'static str =
+                    Box::leak(format!("{name} cut at {cut} bytes").into_boxed_str());
+                v.push((label, b[..cut].to_vec(), Either { max_s: 4.01 }));
+            }
+        }
+        for frac in [0.5, 0.97] {
+            let label: &'static str = Box::leak(format!("{name} cut at {frac}").into_boxed_str());
+            v.push((label, truncate(b.clone(), frac), Either { max_s: 4.01 }));
+        }
+    }
+    // A FLAC whose STREAMINFO declares 2^36 - 1 samples (18 days at 44.1 kHz): over the
+    // 24 h duration limit, refused before any decoding.
+    let mut flac_bomb = fixture_bytes("flac_s16.flac");
+    // STREAMINFO starts after "fLaC" + 4-byte block header; total samples are the low 36 bits
+    // of bytes 13..18 of the block.
+    let si = 8;
+    flac_bomb[si + 13] |= 0x0f;
+    for b in &mut flac_bomb[si + 14..si + 18] {
+        *b = 0xff;
+    }
+    v.push(("flac declares 18 days", flac_bomb, Either { max_s: 4.01 }));
     v
 }
 
@@ -317,7 +353,7 @@ fn cases() -> Vec<(&'static str, Vec<u8>, Expect)> {
 fn hostile_inputs_end_in_typed_errors_fast_and_small() {
     let _g = SERIAL.lock().unwrap();
     let cases = cases();
-    assert!(cases.len() >= 30, "only {} cases", cases.len());
+    assert!(cases.len() >= 60, "only {} cases", cases.len());
     let mut failures = Vec::new();
     for (name, bytes, expect) in cases {
         let base = LIVE.load(Ordering::Relaxed) + bytes.len();
