@@ -471,3 +471,32 @@ fn sixty_minute_stream_decodes_with_a_flat_heap() {
     assert_eq!(frames, 3_600 * 44_100);
     assert!(peak < 50_000_000, "peak heap {peak} bytes");
 }
+
+/// Found by the decode fuzz target: IEEE-float WAV data may hold NaN / ±inf bit patterns. They
+/// decode as silence (with a warning), never as non-finite samples.
+#[test]
+fn float_wav_nan_and_inf_become_silence() {
+    let mut pcm = Vec::new();
+    for v in [
+        0.5f32,
+        f32::NAN,
+        f32::INFINITY,
+        -0.25,
+        f32::NEG_INFINITY,
+        0.125,
+    ] {
+        pcm.extend_from_slice(&v.to_le_bytes());
+    }
+    let bytes = wav(8_000, 1, 32, 3, None, &pcm);
+    let mut dec = Decoder::open(Input::bytes(bytes)).unwrap();
+    let mut all = Vec::new();
+    while let Some(c) = dec.next_chunk().unwrap() {
+        all.extend_from_slice(&c.channels[0]);
+    }
+    assert_eq!(all, vec![0.5, 0.0, 0.0, -0.25, 0.0, 0.125]);
+    assert!(
+        dec.warnings().iter().any(|w| w.contains("non-finite")),
+        "{:?}",
+        dec.warnings()
+    );
+}

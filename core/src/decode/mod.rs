@@ -40,6 +40,8 @@ pub struct Decoder {
     info: AudioInfo,
     limits: Limits,
     emitted: u64,
+    /// Non-finite samples replaced by silence so far.
+    non_finite: u64,
     max_frames: u64,
     warnings: Vec<String>,
     scratch: Vec<Vec<f32>>,
@@ -113,6 +115,7 @@ impl Decoder {
             info,
             limits,
             emitted: 0,
+            non_finite: 0,
             max_frames,
             warnings: open_warnings,
             scratch: Vec::new(),
@@ -204,6 +207,24 @@ impl Decoder {
                 value: self.emitted / u64::from(self.info.sample_rate),
                 limit: self.limits.max_duration_s as u64,
             });
+        }
+        // Float PCM can hold NaN / ±inf bit patterns (found by the decode fuzz target); they
+        // would poison every analyser downstream, so they become silence, with a warning.
+        let mut bad = 0u64;
+        for ch in &mut self.scratch {
+            if !ch.iter().all(|s| s.is_finite()) {
+                for s in ch.iter_mut().filter(|s| !s.is_finite()) {
+                    *s = 0.0;
+                    bad += 1;
+                }
+            }
+        }
+        if bad > 0 {
+            self.non_finite += bad;
+            if self.non_finite == bad {
+                self.warnings
+                    .push("non-finite samples (NaN or infinity) replaced by silence".into());
+            }
         }
         buf.sample_rate = self.info.sample_rate;
         std::mem::swap(&mut buf.channels, &mut self.scratch);
