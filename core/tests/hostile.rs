@@ -346,6 +346,48 @@ fn cases() -> Vec<(&'static str, Vec<u8>, Expect)> {
         *b = 0xff;
     }
     v.push(("flac declares 18 days", flac_bomb, Either { max_s: 4.01 }));
+    // Found by the decode fuzz target: a Vorbis comment claiming 3 GB made symphonia allocate it.
+    let tagged = fixture_bytes("tagged.flac");
+    let mut at = 4;
+    loop {
+        let (last, kind) = (tagged[at] & 0x80 != 0, tagged[at] & 0x7f);
+        let len = u32::from_be_bytes([0, tagged[at + 1], tagged[at + 2], tagged[at + 3]]) as usize;
+        if kind == 4 {
+            let mut vendor_bomb = tagged.clone();
+            vendor_bomb[at + 4..at + 8].copy_from_slice(&0xb9a0_0000u32.to_le_bytes());
+            v.push((
+                "flac vorbis comment vendor claims 3 GB",
+                vendor_bomb,
+                Reject,
+            ));
+            let vendor = u32::from_le_bytes(tagged[at + 4..at + 8].try_into().unwrap()) as usize;
+            let first = at + 4 + 4 + vendor + 4;
+            let mut comment_bomb = tagged.clone();
+            comment_bomb[first..first + 4].copy_from_slice(&0xfff0_0000u32.to_le_bytes());
+            v.push(("flac vorbis comment claims 4 GB", comment_bomb, Reject));
+            break;
+        }
+        assert!(!last, "tagged.flac has a VORBIS_COMMENT block");
+        at += 4 + len;
+    }
+    let vorbis_tags = fixture_bytes("vorbis.ogg");
+    let c = vorbis_tags
+        .windows(7)
+        .position(|w| w == b"\x03vorbis")
+        .expect("comment header");
+    let page = vorbis_tags[..c]
+        .windows(4)
+        .rposition(|w| w == b"OggS")
+        .unwrap();
+    let mut ogg_bomb = vorbis_tags.clone();
+    ogg_bomb[c + 7..c + 11].copy_from_slice(&0xc000_0000u32.to_le_bytes());
+    fix_ogg_crc(&mut ogg_bomb, page);
+    // Symphonia's Ogg path bounds this one itself: the audio decodes.
+    v.push((
+        "ogg vorbis comment vendor claims 3 GB",
+        ogg_bomb,
+        Either { max_s: 4.01 },
+    ));
     v
 }
 
