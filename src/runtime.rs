@@ -78,9 +78,27 @@ pub fn reset_after_fork() {
     }
 }
 
-/// Run `f` inside the pool: rayon work started by `f` stays within the cap.
+/// Run `f` inside the pool: rayon work started by `f` stays within the cap. A panic inside
+/// `f` (a bug in quaver or a dependency) is caught here and returned as [`Error::Internal`],
+/// so it never unwinds into a caller — least of all across an FFI boundary.
 pub fn install<T: Send>(f: impl FnOnce() -> T + Send) -> Result<T> {
-    Ok(pool()?.install(f))
+    let pool = pool()?;
+    pool.install(|| std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)))
+        .map_err(|payload| {
+            let msg = payload
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| payload.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "unknown panic".into());
+            Error::Internal(format!("panic: {msg}"))
+        })
+}
+
+/// Test hook for the bindings' panic-safety tests: panics inside [`install`] and returns the
+/// resulting [`Error::Internal`]. Not for use in applications.
+#[doc(hidden)]
+pub fn debug_panic(message: &str) -> Result<()> {
+    install(|| -> () { panic!("debug_panic: {message}") })
 }
 
 /// Apply `f` to every item in parallel on the pool, keeping input order in the output.

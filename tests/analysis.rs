@@ -242,3 +242,14 @@ fn cli_analyze_and_waveform() {
         .unwrap();
     assert!(!out.status.success());
 }
+
+/// A panic inside the facade's thread pool comes back as a typed internal error, not an unwind.
+#[test]
+fn a_panic_inside_the_facade_is_an_internal_error() {
+    let e = quaver::runtime::debug_panic("boom").unwrap_err();
+    assert!(matches!(e, quaver::Error::Internal(_)), "{e}");
+    assert!(e.to_string().contains("debug_panic: boom"), "{e}");
+    assert_eq!(e.code(), "INTERNAL");
+    // The pool still works afterwards.
+    assert!(quaver::runtime::map(vec![1, 2, 3], |_, x| x * 2).unwrap() == vec![2, 4, 6]);
+}
