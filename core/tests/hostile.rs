@@ -382,6 +382,17 @@ fn cases() -> Vec<(&'static str, Vec<u8>, Expect)> {
     let mut ogg_bomb = vorbis_tags.clone();
     ogg_bomb[c + 7..c + 11].copy_from_slice(&0xc000_0000u32.to_le_bytes());
     fix_ogg_crc(&mut ogg_bomb, page);
+    // Found by the decode fuzz target: an ID3v2.3 frame claiming 4 GB inside a small tag made
+    // symphonia allocate it (whatever follows the tag).
+    let mut id3_frame_bomb =
+        b"ID3\x03\x00\x00\x00\x00\x01\x23TSSE\xff\xff\xff\x1d\x00\x00".to_vec();
+    id3_frame_bomb.extend_from_slice(&[0u8; 0xa3 - 10]);
+    id3_frame_bomb.extend_from_slice(&mp3_tail_for_id3());
+    v.push((
+        "id3v2.3 frame claims 4 GB",
+        id3_frame_bomb,
+        Either { max_s: 4.01 },
+    ));
     // Symphonia's Ogg path bounds this one itself: the audio decodes.
     v.push((
         "ogg vorbis comment vendor claims 3 GB",
@@ -541,4 +552,18 @@ fn float_wav_nan_and_inf_become_silence() {
         "{:?}",
         dec.warnings()
     );
+}
+
+/// An MP3 body (the CBR fixture without its own tag) to put after a forged ID3 tag.
+fn mp3_tail_for_id3() -> Vec<u8> {
+    let b = fixture_bytes("mp3_cbr128.mp3");
+    if b.starts_with(b"ID3") {
+        let size = b[6..10]
+            .iter()
+            .fold(0usize, |a, &x| (a << 7) | usize::from(x))
+            + 10;
+        b[size..].to_vec()
+    } else {
+        b
+    }
 }
