@@ -295,3 +295,33 @@ fn decode_back_is_sample_accurate() {
         );
     }
 }
+
+/// Found by the package fuzz target: 25 531 frames at 96 kHz are 12 765.5 frames at 48 kHz,
+/// so the Opus rendition is exactly half a sample off the source length; the checker allows
+/// up to and including half a sample.
+#[test]
+fn resampled_rendition_half_a_sample_off_is_conformant() {
+    let dir = tempfile::tempdir().unwrap();
+    let wav = dir.path().join("in.wav");
+    let spec = hound::WavSpec {
+        channels: 1,
+        sample_rate: 96_000,
+        bits_per_sample: 16,
+        sample_format: hound::SampleFormat::Int,
+    };
+    let mut w = hound::WavWriter::create(&wav, spec).unwrap();
+    for i in 0..25_531 {
+        w.write_sample(((i as f32 * 0.05).sin() * 8000.0) as i16)
+            .unwrap();
+    }
+    w.finalize().unwrap();
+    let out = dir.path().join("pkg");
+    let ladder = Ladder {
+        renditions: vec![Rendition::flac(), Rendition::opus(32)],
+        segment_seconds: 6.035,
+    };
+    let report = package(wav.as_path(), &out, &ladder).unwrap();
+    assert_eq!(report.duration_s, 25_531.0 / 96_000.0);
+    let check = check_package(&out, Some(report.duration_s));
+    assert!(check.errors.is_empty(), "{:?}", check.errors);
+}
