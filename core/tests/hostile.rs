@@ -364,7 +364,14 @@ fn cases() -> Vec<(&'static str, Vec<u8>, Expect)> {
             let first = at + 4 + 4 + vendor + 4;
             let mut comment_bomb = tagged.clone();
             comment_bomb[first..first + 4].copy_from_slice(&0xfff0_0000u32.to_le_bytes());
+            let mut behind_junk = b"BW64".to_vec();
+            behind_junk.extend_from_slice(&comment_bomb);
             v.push(("flac vorbis comment claims 4 GB", comment_bomb, Reject));
+            v.push((
+                "flac behind junk, comment claims 4 GB",
+                behind_junk,
+                Either { max_s: 4.01 },
+            ));
             break;
         }
         assert!(!last, "tagged.flac has a VORBIS_COMMENT block");

@@ -79,10 +79,11 @@ pub(crate) fn check_headers(
 /// (`vec![0; len]`): a 40 KB FLAC claiming a 3 GB comment allocated 3 GB (found by the decode
 /// fuzz target). Every length field visible in the first 64 KiB must fit in what holds it.
 fn check_flac(head: &[u8], file_len: u64) -> Result<()> {
-    let mut at = 4usize;
-    if !head.starts_with(b"fLaC") {
+    // Symphonia's probe scans for the marker, so junk may precede it (fuzz-found: "BW64fLaC").
+    let Some(start) = head.windows(4).position(|w| w == b"fLaC") else {
         return Ok(());
-    }
+    };
+    let mut at = start + 4;
     while let Some(h) = head.get(at..at + 4) {
         let (last, kind) = (h[0] & 0x80 != 0, h[0] & 0x7f);
         let len = (usize::from(h[1]) << 16) | (usize::from(h[2]) << 8) | usize::from(h[3]);
