@@ -67,12 +67,49 @@ pub(crate) fn check_headers(
     if head.starts_with(b"ID3") {
         check_id3(head, file_len)?;
     }
+    // After a leading ID3v2 tag, symphonia probes what follows it.
+    let skip = if head.starts_with(b"ID3") {
+        head.get(6..10).map_or(0, |s| {
+            s.iter()
+                .fold(0usize, |a, &b| (a << 7) | usize::from(b & 0x7f))
+                + 10
+        })
+    } else {
+        0
+    };
+    let rest = head.get(skip..).unwrap_or(&[]);
+    if flac_marker_first(rest) {
+        check_flac(rest, file_len.saturating_sub(skip as u64))?;
+    }
     match container {
         Some("wav") => check_wav(head, limits),
         Some("aiff") => check_aiff(head, limits),
-        Some("flac") => check_flac(head, file_len),
         _ => Ok(()),
     }
+}
+
+/// Whether symphonia's probe, which scans for format markers, would meet `fLaC` before any
+/// other marker it knows (RIFF, FORM, OggS, ftyp, caff, EBML, an MPEG audio sync word). Our
+/// sniffer may name another container (fuzz-found: "BW64fLaC…" sniffs as WAV).
+fn flac_marker_first(head: &[u8]) -> bool {
+    let Some(p) = head.windows(4).position(|w| w == b"fLaC") else {
+        return false;
+    };
+    let before = &head[..p + 3];
+    let other = [
+        &b"RIFF"[..],
+        b"FORM",
+        b"OggS",
+        b"ftyp",
+        b"caff",
+        b"\x1a\x45\xdf\xa3",
+    ]
+    .iter()
+    .any(|m| before.windows(m.len()).any(|w| w == *m));
+    let sync = before[..p]
+        .windows(2)
+        .any(|w| w[0] == 0xff && w[1] & 0xe0 == 0xe0);
+    !other && !sync
 }
 
 /// Symphonia 0.5 allocates a Vorbis comment's or a picture's declared length before reading it
