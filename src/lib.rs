@@ -128,6 +128,54 @@ pub fn analyze(input: impl Into<Input>, options: &AnalysisOptions) -> Result<Ana
     runtime::install(|| quaver_core::analysis::analyze(input, options))?
 }
 
+/// Analyse many inputs in parallel on quaver's thread pool (or on `jobs` threads), results in
+/// input order; a bad input gives its own error and does not stop the others. `on_done(done,
+/// total)` is called after each input (from worker threads), for progress displays.
+///
+/// ```no_run
+/// let inputs = vec!["a.flac".into(), "b.mp3".into()];
+/// for r in quaver::analyze_many(inputs, &Default::default(), None, &|_, _| {})? {
+///     println!("{:?}", r.map(|a| a.tempo.map(|t| t.bpm)));
+/// }
+/// # Ok::<(), quaver::Error>(())
+/// ```
+pub fn analyze_many(
+    inputs: Vec<Input>,
+    options: &AnalysisOptions,
+    jobs: Option<usize>,
+    on_done: &(dyn Fn(usize, usize) + Sync),
+) -> Result<Vec<Result<Analysis>>> {
+    let total = inputs.len();
+    let done = std::sync::atomic::AtomicUsize::new(0);
+    let work = |_: usize, input: Input| {
+        let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            quaver_core::analysis::analyze(input, options)
+        }))
+        .unwrap_or_else(|_| Err(Error::Internal("panic while analysing".into())));
+        let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+        on_done(n, total);
+        r
+    };
+    match jobs {
+        Some(n) if n > 0 => {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(n)
+                .thread_name(|i| format!("quaver-batch-{i}"))
+                .build()
+                .map_err(|e| Error::Internal(format!("thread pool: {e}")))?;
+            use rayon::prelude::*;
+            Ok(pool.install(|| {
+                inputs
+                    .into_par_iter()
+                    .enumerate()
+                    .map(|(i, x)| work(i, x))
+                    .collect()
+            }))
+        }
+        _ => runtime::map(inputs, work),
+    }
+}
+
 /// Waveform peaks of `input` in BBC audiowaveform's model (what peaks.js and waveform-data.js
 /// read); write them with [`Waveform::write`] as `.dat`, `.json`, `.png` or `.svg`.
 ///

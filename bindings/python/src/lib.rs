@@ -324,6 +324,391 @@ fn encode(
     serde_to_py(py, &report)
 }
 
+/// Decode once and run loudness, tempo/key/features (and waveform peaks when `waveform=` is
+/// given) — options as keyword arguments (`loudness=`, `music=`, `waveform=` dicts or None).
+/// Returns the analysis as a dict (`quaver.Analysis` wraps it).
+#[pyfunction]
+#[pyo3(signature = (src, **kwargs))]
+fn analyze(
+    py: Python<'_>,
+    src: &Bound<'_, PyAny>,
+    kwargs: Option<&Bound<'_, PyDict>>,
+) -> PyResult<Py<PyAny>> {
+    let input = to_input(src)?;
+    let opts: quaver::AnalysisOptions = options(kwargs)?;
+    let a = py
+        .detach(|| quaver::analyze(input, &opts))
+        .map_err(PyQuaverError)?;
+    serde_to_py(py, &a)
+}
+
+/// Analyse many inputs on the Rust thread pool with the GIL released. Returns, in input order,
+/// one dict per input, or a `(code, message)` tuple for an input that failed.
+#[pyfunction]
+#[pyo3(signature = (srcs, jobs=None, progress=false, **kwargs))]
+fn analyze_many(
+    py: Python<'_>,
+    srcs: &Bound<'_, PyAny>,
+    jobs: Option<usize>,
+    progress: bool,
+    kwargs: Option<&Bound<'_, PyDict>>,
+) -> PyResult<Py<PyAny>> {
+    let inputs = srcs
+        .try_iter()?
+        .map(|x| to_input(&x?))
+        .collect::<PyResult<Vec<_>>>()?;
+    let opts: quaver::AnalysisOptions = options(kwargs)?;
+    let on_done = move |done: usize, total: usize| {
+        if progress {
+            eprint!("\ranalyze_many: {done}/{total}");
+            if done == total {
+                eprintln!();
+            }
+        }
+    };
+    let results = py
+        .detach(|| quaver::analyze_many(inputs, &opts, jobs, &on_done))
+        .map_err(PyQuaverError)?;
+    let out = PyList::empty(py);
+    for r in results {
+        match r {
+            Ok(a) => out.append(serde_to_py(py, &a)?)?,
+            Err(e) => out.append((e.code(), e.to_string()))?,
+        }
+    }
+    Ok(out.into_any().unbind())
+}
+
+/// Waveform peaks (audiowaveform's model). Returns `(meta_dict, data)` where `data` is an int16
+/// numpy array of shape (channels, pixels, 2) holding min/max pairs.
+#[pyfunction]
+#[pyo3(signature = (src, **kwargs))]
+fn waveform<'py>(
+    py: Python<'py>,
+    src: &Bound<'py, PyAny>,
+    kwargs: Option<&Bound<'py, PyDict>>,
+) -> PyResult<(Py<PyAny>, Bound<'py, PyAny>)> {
+    let input = to_input(src)?;
+    let opts: quaver::WaveformOptions = options(kwargs)?;
+    let w = py
+        .detach(|| quaver::waveform(input, &opts))
+        .map_err(PyQuaverError)?;
+    waveform_to_py(py, w)
+}
+
+fn waveform_to_py(
+    py: Python<'_>,
+    mut w: quaver::Waveform,
+) -> PyResult<(Py<PyAny>, Bound<'_, PyAny>)> {
+    let data = std::mem::take(&mut w.data);
+    let channels = w.channels.max(1) as usize;
+    let pixels = data.len() / (2 * channels);
+    let arr = PyArray1::from_vec(py, data).reshape([pixels, channels, 2])?;
+    // audiowaveform interleaves channels per pixel; present (channels, pixels, 2).
+    let arr = arr.call_method1("transpose", ((1, 0, 2),))?;
+    let arr = arr.call_method0("copy")?;
+    Ok((serde_to_py(py, &w)?, arr))
+}
+
+/// Write waveform peaks (as returned by `waveform`) to .dat/.json/.png/.svg (by extension).
+#[pyfunction]
+#[pyo3(signature = (meta, data, path, **render))]
+fn _write_waveform(
+    py: Python<'_>,
+    meta: &Bound<'_, PyAny>,
+    data: &Bound<'_, PyAny>,
+    path: PathBuf,
+    render: Option<&Bound<'_, PyDict>>,
+) -> PyResult<()> {
+    let mut w: quaver::Waveform = serde_json::from_value(from_py(meta)?)
+        .map_err(|e| InvalidArgumentError::new_err(format!("waveform metadata: {e}")))?;
+    // (channels, pixels, 2) -> pixel-major interleaved, as audiowaveform stores it.
+    let flat = data
+        .call_method1("transpose", ((1, 0, 2),))?
+        .call_method1("reshape", (-1,))?;
+    let flat = flat.call_method1("astype", ("int16",))?;
+    let a = flat.extract::<numpy::PyReadonlyArray1<'_, i16>>()?;
+    w.data = a.as_array().to_vec();
+    let render: quaver::RenderOptions = options(render)?;
+    py.detach(|| w.write(&path, &render))
+        .map_err(PyQuaverError)?;
+    Ok(())
+}
+
+/// Frame-level matrices (mel dB, MFCC, chroma, centroid, roll-off, ...) at 22 050 Hz mono with
+/// librosa's framing, as a dict of float32 numpy arrays of shape (n, frames) (librosa's layout).
+#[pyfunction]
+fn frame_features(py: Python<'_>, src: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
+    let input = to_input(src)?;
+    let m = py
+        .detach(|| quaver::frame_features(input))
+        .map_err(PyQuaverError)?;
+    let d = PyDict::new(py);
+    d.set_item("sample_rate", m.sample_rate)?;
+    d.set_item("hop", m.hop)?;
+    d.set_item("times_s", PyArray1::from_vec(py, m.times_s.clone()))?;
+    let frames_major = |rows: Vec<Vec<f32>>, n: usize| -> PyResult<Bound<'_, PyAny>> {
+        let t = rows.len();
+        let mut flat = Vec::with_capacity(t * n);
+        for r in &rows {
+            flat.extend_from_slice(r);
+        }
+        let a = PyArray1::from_vec(py, flat).reshape([t, n])?;
+        a.call_method0("transpose")?.call_method0("copy")
+    };
+    let n_mel = m.mel_db.first().map_or(0, Vec::len);
+    let n_mfcc = m.mfcc.first().map_or(0, Vec::len);
+    d.set_item("mel_db", frames_major(m.mel_db, n_mel)?)?;
+    d.set_item("mfcc", frames_major(m.mfcc, n_mfcc)?)?;
+    d.set_item(
+        "chroma",
+        frames_major(m.chroma.iter().map(|c| c.to_vec()).collect(), 12)?,
+    )?;
+    d.set_item("centroid", PyArray1::from_vec(py, m.centroid))?;
+    d.set_item("rolloff", PyArray1::from_vec(py, m.rolloff))?;
+    Ok(d.into_any().unbind())
+}
+
+/// Package for HLS + DASH into `out_dir`; `ladder` is "standard", "hifi", a JSON file path, or
+/// a dict `{"renditions": [...], "segment_seconds": 6}`.
+#[pyfunction]
+#[pyo3(signature = (src, out_dir, ladder=None))]
+fn package(
+    py: Python<'_>,
+    src: &Bound<'_, PyAny>,
+    out_dir: PathBuf,
+    ladder: Option<&Bound<'_, PyAny>>,
+) -> PyResult<Py<PyAny>> {
+    let input = to_input(src)?;
+    let ladder = match ladder {
+        None => quaver::Ladder::standard(),
+        Some(l) if l.is_instance_of::<pyo3::types::PyString>() => {
+            quaver::Ladder::named_or_file(&l.extract::<String>()?).map_err(PyQuaverError)?
+        }
+        Some(l) => {
+            let v = from_py(l)?;
+            let ladder: quaver::Ladder = serde_json::from_value(v)
+                .map_err(|e| InvalidArgumentError::new_err(format!("ladder: {e}")))?;
+            ladder.validate().map_err(PyQuaverError)?;
+            ladder
+        }
+    };
+    let r = py
+        .detach(|| quaver::package(input, &out_dir, &ladder))
+        .map_err(PyQuaverError)?;
+    serde_to_py(py, &r)
+}
+
+/// The whole upload pipeline from one decode into `out_dir` (options as keyword arguments:
+/// downloads, ladder, catalog, add_to_catalog, waveform, analysis, ...). Returns report.json
+/// as a dict.
+#[pyfunction]
+#[pyo3(signature = (src, out_dir, **kwargs))]
+fn ingest(
+    py: Python<'_>,
+    src: &Bound<'_, PyAny>,
+    out_dir: PathBuf,
+    kwargs: Option<&Bound<'_, PyDict>>,
+) -> PyResult<Py<PyAny>> {
+    let input = to_input(src)?;
+    let opts: quaver::IngestOptions = options(kwargs)?;
+    let r = py
+        .detach(|| quaver::ingest(input, &out_dir, &opts))
+        .map_err(PyQuaverError)?;
+    serde_to_py(py, &r)
+}
+
+/// Ingest many files into `out_root/<name>/`, `jobs` at a time, continuing past failures.
+/// Returns one dict per input: its report (failed ones have status "failed" and an error).
+#[pyfunction]
+#[pyo3(signature = (paths, out_root, jobs=None, **kwargs))]
+fn ingest_batch(
+    py: Python<'_>,
+    paths: Vec<PathBuf>,
+    out_root: PathBuf,
+    jobs: Option<usize>,
+    kwargs: Option<&Bound<'_, PyDict>>,
+) -> PyResult<Py<PyAny>> {
+    let opts: quaver::IngestOptions = options(kwargs)?;
+    let items = py
+        .detach(|| quaver::ingest_batch(&paths, &out_root, &opts, jobs, &|_, _, _| {}))
+        .map_err(PyQuaverError)?;
+    let out = PyList::empty(py);
+    for it in items {
+        let d = match it.result {
+            Ok(r) => serde_to_py(py, &r)?,
+            Err(e) => {
+                let d = PyDict::new(py);
+                d.set_item("status", "failed")?;
+                d.set_item("input", it.input.display().to_string())?;
+                let err = PyDict::new(py);
+                err.set_item("code", e.code())?;
+                err.set_item("message", e.to_string())?;
+                d.set_item("error", err)?;
+                d.into_any().unbind()
+            }
+        };
+        let d = d.bind(py).clone();
+        d.set_item("out_dir", it.out_dir.display().to_string())?;
+        out.append(d)?;
+    }
+    Ok(out.into_any().unbind())
+}
+
+/// Chromaprint (AcoustID) fingerprint of the first `max_seconds` (0 = all), like `fpcalc`.
+#[pyfunction]
+#[pyo3(signature = (src, max_seconds=120.0))]
+fn chromaprint(py: Python<'_>, src: &Bound<'_, PyAny>, max_seconds: f64) -> PyResult<Py<PyAny>> {
+    let input = to_input(src)?;
+    let c = py
+        .detach(|| quaver::chromaprint(input, max_seconds))
+        .map_err(PyQuaverError)?;
+    serde_to_py(py, &c)
+}
+
+/// An on-disk fingerprint catalog (memory-mapped, crash-safe). Thread-safe; every method
+/// releases the GIL while it works. Use as a context manager to close it deterministically.
+#[pyclass(module = "quaver._quaver")]
+struct FingerprintIndex {
+    inner: std::sync::RwLock<Option<quaver::FingerprintIndex>>,
+    path: PathBuf,
+}
+
+impl FingerprintIndex {
+    fn with<T>(
+        &self,
+        f: impl FnOnce(&quaver::FingerprintIndex) -> quaver::Result<T>,
+    ) -> PyResult<T> {
+        let g = self
+            .inner
+            .read()
+            .map_err(|_| InternalError::new_err("index lock poisoned"))?;
+        let idx = g
+            .as_ref()
+            .ok_or_else(|| InvalidArgumentError::new_err("the index is closed"))?;
+        Ok(f(idx).map_err(PyQuaverError)?)
+    }
+
+    fn with_mut<T>(
+        &self,
+        f: impl FnOnce(&mut quaver::FingerprintIndex) -> quaver::Result<T>,
+    ) -> PyResult<T> {
+        let mut g = self
+            .inner
+            .write()
+            .map_err(|_| InternalError::new_err("index lock poisoned"))?;
+        let idx = g
+            .as_mut()
+            .ok_or_else(|| InvalidArgumentError::new_err("the index is closed"))?;
+        Ok(f(idx).map_err(PyQuaverError)?)
+    }
+}
+
+#[pymethods]
+impl FingerprintIndex {
+    /// Open (or create) the index in directory `path`.
+    #[new]
+    fn new(py: Python<'_>, path: PathBuf) -> PyResult<Self> {
+        let p = path.clone();
+        let idx = py
+            .detach(|| quaver::FingerprintIndex::open(&p))
+            .map_err(PyQuaverError)?;
+        Ok(FingerprintIndex {
+            inner: std::sync::RwLock::new(Some(idx)),
+            path,
+        })
+    }
+
+    /// Fingerprint `src` and add it as `track_id` (replacing an existing one), atomically.
+    fn add(&self, py: Python<'_>, track_id: &str, src: &Bound<'_, PyAny>) -> PyResult<()> {
+        let input = to_input(src)?;
+        py.detach(|| self.with_mut(|i| i.add(track_id, input)))
+    }
+
+    /// Remove tracks by id; returns how many were present.
+    fn remove(&self, py: Python<'_>, track_ids: Vec<String>) -> PyResult<usize> {
+        py.detach(|| {
+            self.with_mut(|i| {
+                let ids: Vec<&str> = track_ids.iter().map(String::as_str).collect();
+                i.remove(&ids)
+            })
+        })
+    }
+
+    /// Identify a (short, degraded, sped-up) excerpt: a dict with `matches` (best first).
+    #[pyo3(signature = (src, **kwargs))]
+    fn query(
+        &self,
+        py: Python<'_>,
+        src: &Bound<'_, PyAny>,
+        kwargs: Option<&Bound<'_, PyDict>>,
+    ) -> PyResult<Py<PyAny>> {
+        let input = to_input(src)?;
+        let opts: quaver::fingerprint::QueryOptions = options(kwargs)?;
+        let r = py.detach(|| self.with(|i| i.query(input, &opts)))?;
+        serde_to_py(py, &r)
+    }
+
+    /// Every catalog segment inside a long input (DJ mix, compilation): a list of dicts.
+    #[pyo3(signature = (src, **kwargs))]
+    fn scan(
+        &self,
+        py: Python<'_>,
+        src: &Bound<'_, PyAny>,
+        kwargs: Option<&Bound<'_, PyDict>>,
+    ) -> PyResult<Py<PyAny>> {
+        let input = to_input(src)?;
+        let opts: quaver::fingerprint::ScanOptions = options(kwargs)?;
+        let r = py.detach(|| self.with(|i| i.scan(input, &opts)))?;
+        serde_to_py(py, &r)
+    }
+
+    /// Counts and sizes.
+    fn stats(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        let s = self.with(|i| Ok(i.stats()))?;
+        serde_to_py(py, &s)
+    }
+
+    /// Merge segments and drop removed tracks.
+    fn compact(&self, py: Python<'_>) -> PyResult<()> {
+        py.detach(|| self.with_mut(|i| i.compact()))
+    }
+
+    /// Release the index (its memory maps); later calls raise.
+    fn close(&self) -> PyResult<()> {
+        let mut g = self
+            .inner
+            .write()
+            .map_err(|_| InternalError::new_err("index lock poisoned"))?;
+        g.take();
+        Ok(())
+    }
+
+    fn __contains__(&self, track_id: &str) -> PyResult<bool> {
+        self.with(|i| Ok(i.contains(track_id)))
+    }
+
+    fn __enter__(slf: Py<Self>) -> Py<Self> {
+        slf
+    }
+
+    #[pyo3(signature = (*_args))]
+    fn __exit__(&self, _args: &Bound<'_, pyo3::types::PyTuple>) -> PyResult<bool> {
+        self.close()?;
+        Ok(false)
+    }
+
+    fn __repr__(&self) -> String {
+        format!("FingerprintIndex({:?})", self.path.display().to_string())
+    }
+}
+
+/// Test hook: a panic inside quaver surfaces as InternalError, never as a crash.
+#[pyfunction]
+fn _debug_panic() -> PyResult2<()> {
+    Ok(quaver::runtime::debug_panic("python")?)
+}
+
 /// Cap the threads quaver uses in this process (also `QUAVER_NUM_THREADS`).
 #[pyfunction]
 fn set_num_threads(n: usize) -> PyResult2<()> {
@@ -381,6 +766,17 @@ fn _quaver(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(decode, m)?)?;
     m.add_function(wrap_pyfunction!(resample, m)?)?;
     m.add_function(wrap_pyfunction!(encode, m)?)?;
+    m.add_function(wrap_pyfunction!(analyze, m)?)?;
+    m.add_function(wrap_pyfunction!(analyze_many, m)?)?;
+    m.add_function(wrap_pyfunction!(waveform, m)?)?;
+    m.add_function(wrap_pyfunction!(_write_waveform, m)?)?;
+    m.add_function(wrap_pyfunction!(frame_features, m)?)?;
+    m.add_function(wrap_pyfunction!(package, m)?)?;
+    m.add_function(wrap_pyfunction!(ingest, m)?)?;
+    m.add_function(wrap_pyfunction!(ingest_batch, m)?)?;
+    m.add_function(wrap_pyfunction!(chromaprint, m)?)?;
+    m.add_function(wrap_pyfunction!(_debug_panic, m)?)?;
+    m.add_class::<FingerprintIndex>()?;
     m.add_function(wrap_pyfunction!(set_num_threads, m)?)?;
     m.add_function(wrap_pyfunction!(get_num_threads, m)?)?;
     m.add_function(wrap_pyfunction!(_reset_after_fork, m)?)?;

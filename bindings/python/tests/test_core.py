@@ -209,3 +209,122 @@ def test_encode_rejects_bad_and_unknown_options(tmp_path, data):
     with pytest.raises(quaver.InvalidArgumentError):
         quaver.encode(data / "master.wav", tmp_path / "x.mp3", bitrate_kbps=7)
     assert not (tmp_path / "x.mp3").exists()
+
+
+# ---- analysis, waveform, packaging, ingest, fingerprinting ------------------------------------
+
+import json
+import subprocess
+
+import numpy as np
+
+ROOT = pathlib.Path(__file__).resolve().parents[3]
+QUAVER_BIN = ROOT / "target" / "debug" / "quaver"
+
+
+def _cli_json(*args):
+    out = subprocess.run([str(QUAVER_BIN), *args], check=True, capture_output=True, text=True)
+    return json.loads(out.stdout)
+
+
+def test_analyze_matches_the_cli_and_exposes_features(data):
+    a = quaver.analyze(data / "tagged.flac")
+    cli = _cli_json("analyze", "--json", str(data / "tagged.flac"))
+    assert a.loudness["integrated_lufs"] == pytest.approx(cli["loudness"]["integrated_lufs"], abs=1e-9)
+    assert a.tempo["bpm"] == pytest.approx(cli["tempo"]["bpm"], abs=1e-9)
+    assert a.key["label"] == cli["key"]["label"]
+    v = a.feature_vector
+    assert v.dtype == np.float32 and v.shape == (len(a.feature_names),)
+    assert np.allclose(v, np.asarray(cli["features"]["values"], dtype=np.float32))
+    assert json.loads(json.dumps(a.to_dict()))["frames"] == 176400
+    with pytest.raises(quaver.InvalidArgumentError):
+        quaver.analyze(data / "tagged.flac", loudnes={})
+
+
+def test_analyze_many_keeps_order_and_isolates_failures(data, tmp_path):
+    bad = tmp_path / "bad.mp3"
+    bad.write_bytes(b"definitely not audio" * 10)
+    srcs = [data / "flac_s16.flac", bad, data / "mp3_cbr128.mp3", data / "opus_mono.opus"]
+    out = quaver.analyze_many(srcs, jobs=2, music=None)
+    assert len(out) == 4
+    assert isinstance(out[1], quaver.QuaverError) and out[1].code in ("UNSUPPORTED", "CORRUPT")
+    for i in (0, 2, 3):
+        single = quaver.analyze(srcs[i], music=None)
+        assert isinstance(out[i], quaver.Analysis)
+        assert out[i].loudness == single.loudness
+
+
+def test_waveform_arrays_and_files_match_the_cli(data, tmp_path):
+    w = quaver.waveform(data / "tagged.flac", samples_per_pixel=512, bits=8)
+    assert w.data.dtype == np.int16 and w.data.shape[0] == 1 and w.data.shape[2] == 2
+    assert len(w) == -(-176400 // 512)
+    assert (w.data[..., 0] <= w.data[..., 1]).all()
+    ours = tmp_path / "ours.dat"
+    w.write(ours)
+    cli = tmp_path / "cli.dat"
+    subprocess.run(
+        [str(QUAVER_BIN), "waveform", str(data / "tagged.flac"), "-o", str(cli),
+         "--samples-per-pixel", "512", "--bits", "8"],
+        check=True,
+    )
+    assert ours.read_bytes() == cli.read_bytes()
+
+
+def test_frame_features_shapes(data):
+    m = quaver.frame_features(data / "flac_s16.flac")
+    frames = len(m["times_s"])
+    assert m["mfcc"].shape == (20, frames) and m["chroma"].shape == (12, frames)
+    assert m["mel_db"].dtype == np.float32 and m["mel_db"].shape[1] == frames
+    assert m["sample_rate"] == 22050 and m["hop"] == 512
+
+
+def test_package_and_ingest(data, tmp_path):
+    p = quaver.package(data / "flac_s16.flac", tmp_path / "pkg", ladder={"renditions": [{"codec": "opus", "bitrate_kbps": 64}]})
+    assert (tmp_path / "pkg" / "master.m3u8").exists() and p.duration_s == pytest.approx(4.0)
+    r = quaver.ingest(data / "tagged.mp3", tmp_path / "ing", ladder=None, downloads=[{"file": "a.mp3", "options": {"bitrate_kbps": 128}}])
+    assert r.status == "ok"
+    on_disk = json.loads((tmp_path / "ing" / "report.json").read_text())
+    assert on_disk["outputs"] == r.outputs
+    assert {o["path"] for o in r.outputs} >= {"download/a.mp3", "waveform.png"}
+    bad = tmp_path / "bad.wav"
+    bad.write_bytes(b"")
+    reports = quaver.ingest_batch([data / "flac_s16.flac", bad], tmp_path / "batch", jobs=2, ladder=None, downloads=[])
+    assert [x.status for x in reports] == ["ok", "failed"]
+    assert reports[1].error["code"]
+
+
+def test_fingerprint_index_add_query_scan_remove(data, tmp_path):
+    with quaver.FingerprintIndex(tmp_path / "db") as idx:
+        idx.add("bogus", data / "master.wav")
+        assert "bogus" in idx and "other" not in idx
+        y, sr = quaver.decode(data / "flac_s16.flac")
+        q = idx.query(data / "mp3_vbr_v2.mp3")
+        assert q["matches"] and q["matches"][0]["track"] == "bogus"
+        segs = idx.scan(data / "tagged.flac")
+        assert segs and segs[0]["track"] == "bogus"
+        assert idx.stats()["tracks"] == 1
+        assert idx.remove(["bogus", "nope"]) == 1
+        assert "bogus" not in idx
+    with pytest.raises(quaver.InvalidArgumentError):
+        idx.stats()
+
+
+def test_chromaprint_matches_fpcalc(data):
+    import shutil
+
+    c = quaver.chromaprint(data / "flac_s16.flac")
+    assert c["duration_s"] == pytest.approx(4.0, abs=0.01) and c["raw"]
+    if shutil.which("fpcalc"):
+        # fpcalc exits 3 after a benign end-of-file warning; its output is complete.
+        out = subprocess.run(["fpcalc", "-raw", str(data / "flac_s16.flac")], capture_output=True, text=True).stdout
+        raw = [int(x) for x in out.split("FINGERPRINT=")[1].strip().split(",")]
+        n = min(len(raw), len(c["raw"]))
+        assert n >= len(raw) - 1
+        bits = sum(bin(a ^ b).count("1") for a, b in zip(c["raw"][:n], raw[:n]))
+        assert bits / (32 * n) < 0.05, f"bit error rate {bits / (32 * n):.3f}"
+
+
+def test_a_panic_inside_quaver_is_an_internal_error():
+    with pytest.raises(quaver.InternalError) as e:
+        quaver._quaver._debug_panic()
+    assert e.value.code == "INTERNAL"

@@ -19,3 +19,20 @@ except quaver.QuaverError as e:
 quaver.set_num_threads(2)
 rep: quaver.EncodeReport = quaver.encode("song.flac", "song.opus", bitrate_kbps=96)
 size: int = rep.bytes
+
+
+def analysis_usage(path: str) -> float:
+    a: quaver.Analysis = quaver.analyze(path, music=None)
+    vec = a.feature_vector
+    names: list[str] = a.feature_names
+    many = quaver.analyze_many([path, path], jobs=1)
+    ok = [x for x in many if isinstance(x, quaver.Analysis)]
+    w: quaver.Waveform = quaver.waveform(path, samples_per_pixel=256)
+    w.write("/tmp/w.dat")
+    r: quaver.IngestReport = quaver.ingest(path, "/tmp/out", ladder=None)
+    p: quaver.PackageReport = quaver.package(path, "/tmp/pkg", "standard")
+    with quaver.FingerprintIndex("/tmp/db") as idx:
+        idx.add("x", path)
+        hit: bool = "x" in idx
+    c = quaver.chromaprint(path)
+    return float(vec.sum()) + len(names) + len(ok) + len(w) + len(r.outputs) + len(p.files) + int(hit) + len(c)

@@ -8,7 +8,10 @@ Every function is a thin call into the Rust engine with the GIL released. PCM is
 from __future__ import annotations
 
 import os
-from typing import Any, Dict, Iterator, Mapping
+from typing import Any, Dict, Iterable, Iterator, List, Mapping, Optional, Sequence, Tuple, Union
+
+import numpy as np
+import numpy.typing as npt
 
 from . import _quaver
 from ._quaver import (
@@ -19,6 +22,7 @@ from ._quaver import (
     LimitExceededError,
     QuaverError,
     UnsupportedFormatError,
+    FingerprintIndex,
     decode,
     get_num_threads,
     resample,
@@ -28,7 +32,20 @@ from ._quaver import (
 __version__: str = _quaver.__version__
 
 __all__ = [
+    "Analysis",
     "AudioInfo",
+    "FingerprintIndex",
+    "IngestReport",
+    "PackageReport",
+    "Waveform",
+    "analyze",
+    "analyze_many",
+    "chromaprint",
+    "frame_features",
+    "ingest",
+    "ingest_batch",
+    "package",
+    "waveform",
     "CancelledError",
     "DecodeError",
     "EncodeReport",
@@ -126,6 +143,168 @@ def encode(src: Any, output: "str | os.PathLike[str]", **options: Any) -> Encode
 def info(src: Any) -> AudioInfo:
     """Probe ``src`` (a path, ``os.PathLike``, bytes or binary file-like object) without decoding it."""
     return AudioInfo(_quaver.info(src))
+
+
+class Analysis(Record):
+    """What :func:`analyze` measured: duration_s, frames, sample_rate, channels, and when enabled
+    ``loudness`` (integrated_lufs, range_lu, true_peak_dbtp, sample_peak_dbfs, momentary/short-term
+    maxima, replaygain_db, normalization), ``tempo`` (bpm, confidence, beats, downbeats, curve, ...),
+    ``key`` (label, tonic, mode, camelot, open_key, confidence, tuning_cents, runner_up) and
+    ``features`` (version, names, values). :attr:`feature_vector` and :attr:`feature_names` give the
+    features as a float32 numpy vector and its dimension names."""
+
+    @property
+    def feature_vector(self) -> npt.NDArray[np.float32]:
+        """The versioned feature vector as float32 (empty when features were not computed)."""
+        f = self._data.get("features") or {}
+        return np.asarray(f.get("values", []), dtype=np.float32)
+
+    @property
+    def feature_names(self) -> List[str]:
+        """The name of every dimension of :attr:`feature_vector`."""
+        f = self._data.get("features") or {}
+        return list(f.get("names", []))
+
+
+class PackageReport(Record):
+    """What :func:`package` wrote: out_dir, files, duration_s, segment_seconds, renditions (id,
+    codec, bitrates, segments), alignment, encode_seconds, package_seconds."""
+
+
+class IngestReport(Record):
+    """``report.json`` of :func:`ingest`: version, status ("ok"/"failed"), input, error, info,
+    analysis, fingerprint (catalog matches), stream, outputs (path, bytes, sha256), timings,
+    warnings."""
+
+
+class Waveform:
+    """Waveform peaks in audiowaveform's model. ``data`` is int16 of shape (channels, pixels, 2)
+    holding (min, max) per pixel; :meth:`write` saves ``.dat``/``.json`` (peaks.js,
+    waveform-data.js), ``.png`` or ``.svg``."""
+
+    def __init__(self, meta: Mapping[str, Any], data: npt.NDArray[np.int16]) -> None:
+        self.meta: Dict[str, Any] = {k: v for k, v in meta.items() if k != "data"}
+        self.data: npt.NDArray[np.int16] = data
+
+    @property
+    def sample_rate(self) -> int:
+        return int(self.meta["sample_rate"])
+
+    @property
+    def samples_per_pixel(self) -> int:
+        return int(self.meta["samples_per_pixel"])
+
+    @property
+    def bits(self) -> int:
+        return int(self.meta["bits"])
+
+    @property
+    def channels(self) -> int:
+        return int(self.meta["channels"])
+
+    def __len__(self) -> int:
+        return int(self.data.shape[1])
+
+    def write(self, path: "str | os.PathLike[str]", **render: Any) -> None:
+        """Write to ``path`` (format by extension); ``render`` options (width, height, colours)
+        apply to PNG/SVG."""
+        meta = dict(self.meta)
+        meta["data"] = []
+        _quaver._write_waveform(meta, self.data, os.fspath(path), **render)
+
+    def __repr__(self) -> str:
+        return (
+            f"Waveform(sample_rate={self.sample_rate}, samples_per_pixel={self.samples_per_pixel}, "
+            f"channels={self.channels}, bits={self.bits}, pixels={len(self)})"
+        )
+
+
+def analyze(src: Any, **options: Any) -> Analysis:
+    """Decode ``src`` once and run loudness (EBU R128), tempo, key and the feature vector.
+    Options: ``loudness`` (dict or None: target_lufs, ceiling_dbtp), ``music`` (dict or None),
+    ``waveform`` (dict to also compute peaks). Unknown options raise :class:`InvalidArgumentError`."""
+    return Analysis(_quaver.analyze(src, **options))
+
+
+def analyze_many(
+    srcs: Iterable[Any], jobs: Optional[int] = None, progress: bool = False, **options: Any
+) -> List[Union[Analysis, QuaverError]]:
+    """Analyse many inputs on quaver's Rust thread pool (``jobs`` threads if given) with the GIL
+    released. Returns one entry per input, in input order: an :class:`Analysis`, or the
+    :class:`QuaverError` (subclass) that input raised — one bad file never sinks the batch."""
+    out: List[Union[Analysis, QuaverError]] = []
+    for r in _quaver.analyze_many(list(srcs), jobs, progress, **options):
+        if isinstance(r, tuple):
+            out.append(_error(r[0], r[1]))
+        else:
+            out.append(Analysis(r))
+    return out
+
+
+_ERRORS: Dict[str, type] = {
+    "UNSUPPORTED": UnsupportedFormatError,
+    "CORRUPT": DecodeError,
+    "NO_AUDIO": DecodeError,
+    "INVALID_ARGUMENT": InvalidArgumentError,
+    "LIMIT_EXCEEDED": LimitExceededError,
+    "CANCELLED": CancelledError,
+}
+
+
+def _error(code: str, message: str) -> QuaverError:
+    e: QuaverError = _ERRORS.get(code, QuaverError)(message)
+    e.code = code
+    return e
+
+
+def waveform(src: Any, **options: Any) -> Waveform:
+    """Waveform peaks of ``src``. Options: ``samples_per_pixel`` (default 256), ``bits`` (8/16),
+    ``split_channels``, ``zoom_levels`` (ignored here: use :func:`analyze` with ``waveform=``)."""
+    meta, data = _quaver.waveform(src, **options)
+    return Waveform(meta, data)
+
+
+def frame_features(src: Any) -> Dict[str, Any]:
+    """Frame-level matrices at 22 050 Hz mono with librosa's framing (2048-point STFT, hop 512,
+    centred): ``mel_db`` (n_mels, frames), ``mfcc`` (20, frames), ``chroma`` (12, frames),
+    ``centroid``, ``rolloff``, ``times_s``, ``sample_rate``, ``hop``."""
+    return dict(_quaver.frame_features(src))
+
+
+def package(
+    src: Any, out_dir: "str | os.PathLike[str]", ladder: Union[str, Mapping[str, Any], None] = None
+) -> PackageReport:
+    """Encode ``src`` once per rendition and write CMAF segments with HLS (``master.m3u8``) and
+    DASH (``manifest.mpd``) manifests into ``out_dir``. ``ladder``: "standard" (Opus 64/96/160),
+    "hifi" (+ FLAC), a JSON file, or a dict."""
+    return PackageReport(_quaver.package(src, os.fspath(out_dir), ladder))
+
+
+def ingest(src: Any, out_dir: "str | os.PathLike[str]", **options: Any) -> IngestReport:
+    """The whole upload pipeline from one decode: analysis, waveform files, catalog check
+    (``catalog=``, ``add_to_catalog=``), MP3 downloads (``downloads=``), HLS + DASH
+    (``ladder=``), and ``report.json`` written last. Returns that report."""
+    return IngestReport(_quaver.ingest(src, os.fspath(out_dir), **options))
+
+
+def ingest_batch(
+    paths: Sequence["str | os.PathLike[str]"],
+    out_root: "str | os.PathLike[str]",
+    jobs: Optional[int] = None,
+    **options: Any,
+) -> List[IngestReport]:
+    """:func:`ingest` for many files into ``out_root/<name>/``, ``jobs`` at a time, continuing
+    past failures (their reports have ``status == "failed"`` and an ``error``)."""
+    return [
+        IngestReport(r)
+        for r in _quaver.ingest_batch([os.fspath(p) for p in paths], os.fspath(out_root), jobs, **options)
+    ]
+
+
+def chromaprint(src: Any, max_seconds: float = 120.0) -> Dict[str, Any]:
+    """Chromaprint (AcoustID) fingerprint of the first ``max_seconds`` like ``fpcalc``:
+    ``fingerprint`` (compressed, base64), ``raw`` (ints), ``duration_s``."""
+    return dict(_quaver.chromaprint(src, max_seconds))
 
 
 if hasattr(os, "register_at_fork"):

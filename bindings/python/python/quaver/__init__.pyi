@@ -1,5 +1,8 @@
 import os
-from typing import Any, Dict, Iterator, Mapping
+from typing import Any, Dict, Iterable, Iterator, List, Mapping, Optional, Sequence, Union
+
+import numpy as np
+import numpy.typing as npt
 
 from ._quaver import CancelledError as CancelledError
 from ._quaver import DecodeError as DecodeError
@@ -8,6 +11,7 @@ from ._quaver import InvalidArgumentError as InvalidArgumentError
 from ._quaver import LimitExceededError as LimitExceededError
 from ._quaver import QuaverError as QuaverError
 from ._quaver import UnsupportedFormatError as UnsupportedFormatError
+from ._quaver import FingerprintIndex as FingerprintIndex
 from ._quaver import decode as decode
 from ._quaver import get_num_threads as get_num_threads
 from ._quaver import resample as resample
@@ -64,3 +68,70 @@ class EncodeReport(Record):
     seconds: float
 
 def encode(src: Any, output: str | os.PathLike[str], **options: Any) -> EncodeReport: ...
+
+class Analysis(Record):
+    duration_s: float
+    frames: int
+    sample_rate: int
+    channels: int
+    loudness: Dict[str, Any] | None
+    tempo: Dict[str, Any] | None
+    key: Dict[str, Any] | None
+    features: Dict[str, Any] | None
+    @property
+    def feature_vector(self) -> npt.NDArray[np.float32]: ...
+    @property
+    def feature_names(self) -> List[str]: ...
+
+class PackageReport(Record):
+    out_dir: str
+    files: list[str]
+    duration_s: float
+    segment_seconds: float
+    renditions: list[Dict[str, Any]]
+
+class IngestReport(Record):
+    version: int
+    status: str
+    input: str
+    error: Dict[str, Any] | None
+    info: Dict[str, Any] | None
+    analysis: Dict[str, Any] | None
+    fingerprint: Dict[str, Any] | None
+    stream: Dict[str, Any] | None
+    outputs: list[Dict[str, Any]]
+    timings: Dict[str, Any]
+    warnings: list[str]
+
+class Waveform:
+    meta: Dict[str, Any]
+    data: npt.NDArray[np.int16]
+    def __init__(self, meta: Mapping[str, Any], data: npt.NDArray[np.int16]) -> None: ...
+    @property
+    def sample_rate(self) -> int: ...
+    @property
+    def samples_per_pixel(self) -> int: ...
+    @property
+    def bits(self) -> int: ...
+    @property
+    def channels(self) -> int: ...
+    def __len__(self) -> int: ...
+    def write(self, path: str | os.PathLike[str], **render: Any) -> None: ...
+
+def analyze(src: Any, **options: Any) -> Analysis: ...
+def analyze_many(
+    srcs: Iterable[Any], jobs: Optional[int] = None, progress: bool = False, **options: Any
+) -> List[Union[Analysis, QuaverError]]: ...
+def waveform(src: Any, **options: Any) -> Waveform: ...
+def frame_features(src: Any) -> Dict[str, Any]: ...
+def package(
+    src: Any, out_dir: str | os.PathLike[str], ladder: Union[str, Mapping[str, Any], None] = None
+) -> PackageReport: ...
+def ingest(src: Any, out_dir: str | os.PathLike[str], **options: Any) -> IngestReport: ...
+def ingest_batch(
+    paths: Sequence[str | os.PathLike[str]],
+    out_root: str | os.PathLike[str],
+    jobs: Optional[int] = None,
+    **options: Any,
+) -> List[IngestReport]: ...
+def chromaprint(src: Any, max_seconds: float = 120.0) -> Dict[str, Any]: ...

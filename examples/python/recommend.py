@@ -1,0 +1,44 @@
+"""Nearest neighbours by quaver's feature vector over a folder of audio.
+
+    python examples/python/recommend.py [FOLDER]      (default: tests/data + examples/data)
+
+analyze_many runs on quaver's Rust thread pool with the GIL released; one unreadable file
+gives its error in place and does not stop the batch.
+"""
+
+from __future__ import annotations
+
+import pathlib
+import sys
+
+import numpy as np
+
+import quaver
+
+
+def main() -> None:
+    roots = [pathlib.Path(a) for a in sys.argv[1:]] or [pathlib.Path("tests/data"), pathlib.Path("examples/data")]
+    paths = sorted(p for r in roots for p in r.iterdir() if p.suffix in {".flac", ".mp3", ".ogg", ".opus", ".m4a", ".wav", ".aiff"})
+    results = quaver.analyze_many(paths, progress=True)
+    ok = [(p, a) for p, a in zip(paths, results) if isinstance(a, quaver.Analysis)]
+    for p, a in zip(paths, results):
+        if isinstance(a, quaver.QuaverError):
+            print(f"skipped {p}: {a.code}")
+    if len(ok) < 2:
+        print("need at least two analysable files")
+        return
+    x = np.stack([a.feature_vector for _, a in ok])
+    # z-score each dimension, then cosine similarity.
+    x = (x - x.mean(axis=0)) / (x.std(axis=0) + 1e-9)
+    x /= np.linalg.norm(x, axis=1, keepdims=True) + 1e-9
+    sim = x @ x.T
+    np.fill_diagonal(sim, -np.inf)
+    for i, (p, a) in enumerate(ok):
+        j = int(np.argmax(sim[i]))
+        tempo = a.tempo["bpm"] if a.tempo else float("nan")
+        key = a.key["label"] if a.key else "-"
+        print(f"{p.name:<28} {tempo:6.1f} BPM  {key:<10} nearest: {ok[j][0].name} ({sim[i, j]:.2f})")
+
+
+if __name__ == "__main__":
+    main()
