@@ -400,6 +400,11 @@ fn cases() -> Vec<(&'static str, Vec<u8>, Expect)> {
         id3_frame_bomb,
         Either { max_s: 4.01 },
     ));
+    // Found by the decode fuzz target: an EBML size underflow panics in symphonia's MKV header
+    // parsing during the probe, which was outside our catch_unwind (the first byte of the
+    // fuzz input picks the extension hint).
+    let mkv = include_bytes!("../../fuzz/regressions/decode-mkv-ebml-underflow");
+    v.push(("mkv ebml size underflow", mkv[1..].to_vec(), Reject));
     // Symphonia's Ogg path bounds this one itself: the audio decodes.
     v.push((
         "ogg vorbis comment vendor claims 3 GB",

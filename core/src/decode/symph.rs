@@ -66,24 +66,26 @@ impl SymphoniaStream {
             limit_metadata_bytes: Limit::Maximum(16 << 20),
             limit_visual_bytes: Limit::Maximum(32 << 20),
         };
-        let mut probed = symphonia::default::get_probe()
-            .format(&hint, mss, &fmt_opts, &meta_opts)
-            .map_err(|e| match e {
-                SymError::Unsupported(_) => {
-                    Error::Unsupported("no supported audio container or codec found".into())
-                }
-                SymError::IoError(io) if io.kind() == std::io::ErrorKind::UnexpectedEof => {
-                    match container {
-                        Some(c) => Error::corrupt(format!(
-                            "the input ends inside its {c} header (truncated)"
-                        )),
-                        None => Error::Unsupported(
-                            "no supported audio container found in the data".into(),
-                        ),
+        // The probe runs the demuxer's header parsing, which can panic on forged data too
+        // (fuzz-found: an EBML size underflow in the MKV reader).
+        let mut probed =
+            guarded(|| symphonia::default::get_probe().format(&hint, mss, &fmt_opts, &meta_opts))?
+                .map_err(|e| match e {
+                    SymError::Unsupported(_) => {
+                        Error::Unsupported("no supported audio container or codec found".into())
                     }
-                }
-                other => Error::from(other),
-            })?;
+                    SymError::IoError(io) if io.kind() == std::io::ErrorKind::UnexpectedEof => {
+                        match container {
+                            Some(c) => Error::corrupt(format!(
+                                "the input ends inside its {c} header (truncated)"
+                            )),
+                            None => Error::Unsupported(
+                                "no supported audio container found in the data".into(),
+                            ),
+                        }
+                    }
+                    other => Error::from(other),
+                })?;
         let mut tags = Tags::default();
         if let Some(rev) = probed
             .metadata
@@ -125,8 +127,7 @@ impl SymphoniaStream {
         };
         let channels = params.channels.map(|c| c.count() as u32).unwrap_or(0);
         opts.limits.check_stream(sample_rate, channels.max(1))?;
-        let decoder = registry
-            .make(&params, &DecoderOptions { verify: false })
+        let decoder = guarded(|| registry.make(&params, &DecoderOptions { verify: false }))?
             .map_err(|_| Error::Unsupported(format!("codec `{codec}` is not supported")))?;
         let mut window = raw_edit.map(|e| e.window(sample_rate)).unwrap_or_default();
         if let Some(n) = aiff_frames {
@@ -216,7 +217,7 @@ impl SymphoniaStream {
     pub(crate) fn count_frames(&mut self) -> Result<u64> {
         let mut total = 0u64;
         loop {
-            match self.format.next_packet() {
+            match guarded(|| self.format.next_packet())? {
                 Ok(p) if p.track_id() == self.track_id => total += p.dur,
                 Ok(_) => {}
                 Err(SymError::IoError(e)) if e.kind() == std::io::ErrorKind::UnexpectedEof => break,
