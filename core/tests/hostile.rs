@@ -395,9 +395,16 @@ fn cases() -> Vec<(&'static str, Vec<u8>, Expect)> {
         b"ID3\x03\x00\x00\x00\x00\x01\x23TSSE\xff\xff\xff\x1d\x00\x00".to_vec();
     id3_frame_bomb.extend_from_slice(&[0u8; 0xa3 - 10]);
     id3_frame_bomb.extend_from_slice(&mp3_tail_for_id3());
+    let mut behind_junk = b"RF64".to_vec();
+    behind_junk.extend_from_slice(&id3_frame_bomb);
     v.push((
         "id3v2.3 frame claims 4 GB",
         id3_frame_bomb,
+        Either { max_s: 4.01 },
+    ));
+    v.push((
+        "junk then id3v2.3 frame claiming 4 GB",
+        behind_junk,
         Either { max_s: 4.01 },
     ));
     // Found by the decode fuzz target: an EBML size underflow panics in symphonia's MKV header

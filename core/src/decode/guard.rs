@@ -64,22 +64,32 @@ pub(crate) fn check_headers(
     limits: &Limits,
 ) -> Result<()> {
     // Symphonia reads a leading ID3v2 tag whatever the container turns out to be.
-    if head.starts_with(b"ID3") {
-        check_id3(head, file_len)?;
-    }
-    // After a leading ID3v2 tag, symphonia probes what follows it.
-    let skip = if head.starts_with(b"ID3") {
-        head.get(6..10).map_or(0, |s| {
-            s.iter()
-                .fold(0usize, |a, &b| (a << 7) | usize::from(b & 0x7f))
-                + 10
-        })
-    } else {
-        0
-    };
-    let rest = head.get(skip..).unwrap_or(&[]);
-    if flac_marker_first(rest) {
-        check_flac(rest, file_len.saturating_sub(skip as u64))?;
+    // Symphonia's probe scans for the first marker it knows, reads an ID3v2 tag there and
+    // probes again after it; follow it the same way (junk may precede a marker: fuzz-found
+    // "RF64ID3…" and "BW64fLaC…").
+    let mut at = 0usize;
+    for _ in 0..4 {
+        let Some((marker, pos)) = first_marker(&head[at.min(head.len())..]) else {
+            break;
+        };
+        let here = &head[at + pos..];
+        let left = file_len.saturating_sub((at + pos) as u64);
+        match marker {
+            Marker::Id3 => {
+                check_id3(here, left)?;
+                let size = here.get(6..10).map_or(0, |s| {
+                    s.iter()
+                        .fold(0usize, |a, &b| (a << 7) | usize::from(b & 0x7f))
+                        + 10
+                });
+                at += pos + size.max(3);
+            }
+            Marker::Flac => {
+                check_flac(here, left)?;
+                break;
+            }
+            Marker::Other => break,
+        }
     }
     match container {
         Some("wav") => check_wav(head, limits),
@@ -88,28 +98,38 @@ pub(crate) fn check_headers(
     }
 }
 
-/// Whether symphonia's probe, which scans for format markers, would meet `fLaC` before any
-/// other marker it knows (RIFF, FORM, OggS, ftyp, caff, EBML, an MPEG audio sync word). Our
-/// sniffer may name another container (fuzz-found: "BW64fLaC…" sniffs as WAV).
-fn flac_marker_first(head: &[u8]) -> bool {
-    let Some(p) = head.windows(4).position(|w| w == b"fLaC") else {
-        return false;
-    };
-    let before = &head[..p + 3];
-    let other = [
-        &b"RIFF"[..],
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Marker {
+    Id3,
+    Flac,
+    Other,
+}
+
+/// The first format marker symphonia's probe would lock onto in `b`, and where: ID3v2, fLaC,
+/// or another one it knows (RIFF, FORM, OggS, ftyp, caff, EBML, an MPEG audio sync word).
+fn first_marker(b: &[u8]) -> Option<(Marker, usize)> {
+    const OTHERS: [&[u8]; 6] = [
+        b"RIFF",
         b"FORM",
         b"OggS",
         b"ftyp",
         b"caff",
         b"\x1a\x45\xdf\xa3",
-    ]
-    .iter()
-    .any(|m| before.windows(m.len()).any(|w| w == *m));
-    let sync = before[..p]
-        .windows(2)
-        .any(|w| w[0] == 0xff && w[1] & 0xe0 == 0xe0);
-    !other && !sync
+    ];
+    (0..b.len()).find_map(|i| {
+        let w = &b[i..];
+        if w.starts_with(b"ID3") {
+            Some((Marker::Id3, i))
+        } else if w.starts_with(b"fLaC") {
+            Some((Marker::Flac, i))
+        } else if OTHERS.iter().any(|m| w.starts_with(m))
+            || (w.len() >= 2 && w[0] == 0xff && w[1] & 0xe0 == 0xe0)
+        {
+            Some((Marker::Other, i))
+        } else {
+            None
+        }
+    })
 }
 
 /// Symphonia 0.5 allocates a Vorbis comment's or a picture's declared length before reading it
