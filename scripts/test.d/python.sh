@@ -9,7 +9,7 @@ rm -rf target/wheels/quaver-*.whl
 venv=target/py-test-venv
 rm -rf "$venv"
 python3 -m venv "$venv"
-"$venv/bin/pip" install -q --disable-pip-version-check target/wheels/quaver-*.whl pytest mypy ${QUAVER_PY_EXTRA:-}
+"$venv/bin/pip" install -q --disable-pip-version-check target/wheels/quaver-*.whl pytest mypy "dask[distributed]" pandas ${QUAVER_PY_EXTRA:-}
 cd bindings/python/tests   # import quaver from the installed wheel, not the source tree
 "$root/$venv/bin/python" -m pytest -q -p no:cacheprovider .
 "$root/$venv/bin/python" -m mypy.stubtest quaver --ignore-missing-stub
