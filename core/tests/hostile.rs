@@ -366,7 +366,14 @@ fn cases() -> Vec<(&'static str, Vec<u8>, Expect)> {
             comment_bomb[first..first + 4].copy_from_slice(&0xfff0_0000u32.to_le_bytes());
             let mut behind_junk = b"BW64".to_vec();
             behind_junk.extend_from_slice(&comment_bomb);
+            let mut behind_sync_like = vec![0u8, 0xff, 0xe0, 0xf8, 0x7f];
+            behind_sync_like.extend_from_slice(&comment_bomb);
             v.push(("flac vorbis comment claims 4 GB", comment_bomb, Reject));
+            v.push((
+                "flac behind ff e0 junk, comment claims 4 GB",
+                behind_sync_like,
+                Either { max_s: 4.01 },
+            ));
             v.push((
                 "flac behind junk, comment claims 4 GB",
                 behind_junk,

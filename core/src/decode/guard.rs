@@ -105,8 +105,13 @@ enum Marker {
     Other,
 }
 
+/// Second bytes of the sync-word markers symphonia 0.5 registers with the features we build:
+/// MP3 (MPEG 1/2/2.5, with and without CRC) and ADTS AAC. Other `0xFF 0xEx` pairs are not
+/// markers (fuzz-found: `FF E0` before `fLaC` must not hide the FLAC header from the check).
+const SYNC_SECOND: [u8; 7] = [0xfa, 0xfb, 0xf2, 0xf3, 0xe2, 0xe3, 0xf1];
+
 /// The first format marker symphonia's probe would lock onto in `b`, and where: ID3v2, fLaC,
-/// or another one it knows (RIFF, FORM, OggS, ftyp, caff, EBML, an MPEG audio sync word).
+/// or another one it knows (RIFF, FORM, OggS, ftyp, caff, EBML, an MP3 / ADTS sync word).
 fn first_marker(b: &[u8]) -> Option<(Marker, usize)> {
     const OTHERS: [&[u8]; 6] = [
         b"RIFF",
@@ -123,7 +128,7 @@ fn first_marker(b: &[u8]) -> Option<(Marker, usize)> {
         } else if w.starts_with(b"fLaC") {
             Some((Marker::Flac, i))
         } else if OTHERS.iter().any(|m| w.starts_with(m))
-            || (w.len() >= 2 && w[0] == 0xff && w[1] & 0xe0 == 0xe0)
+            || (w.len() >= 2 && w[0] == 0xff && SYNC_SECOND.contains(&w[1]))
         {
             Some((Marker::Other, i))
         } else {
