@@ -241,3 +241,34 @@ export interface FrameMatrices {
   rolloff: number[]
   flatness: number[]
 }
+
+/** Options of `ingest` (the facade's IngestOptions; every key optional). */
+export interface IngestOptions {
+  analysis?: AnalysisOptions
+  waveform?: Record<string, unknown> | null
+  waveform_render?: Record<string, unknown>
+  downloads?: Array<{ file: string; options?: EncodeOptions }>
+  ladder?: Ladder | null
+  catalog?: string | null
+  add_to_catalog?: string | null
+  scan?: Record<string, unknown>
+  allow_silent?: boolean
+}
+
+/** One file `ingest` wrote. */
+export interface IngestOutput { path: string; bytes: number; sha256: string; duration_s?: number; bitrate?: number }
+
+/** `report.json` of `ingest`. */
+export interface IngestReport {
+  version: number
+  status: 'ok' | 'failed'
+  input: string
+  error?: { code: string; message: string }
+  info?: AudioInfo
+  analysis?: Analysis
+  fingerprint?: { catalog: string; matches: Array<Record<string, unknown>>; added_as?: string }
+  stream?: { dir: string; hls: string; dash: string; duration_s: number; renditions: Array<Record<string, unknown>>; aligned: boolean }
+  outputs: IngestOutput[]
+  timings: { wall_s: number; decode_pass_s: number; stages: Array<[string, number]> }
+  warnings: string[]
+}

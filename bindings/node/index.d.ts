@@ -241,6 +241,37 @@ export interface FrameMatrices {
   rolloff: number[]
   flatness: number[]
 }
+
+/** Options of `ingest` (the facade's IngestOptions; every key optional). */
+export interface IngestOptions {
+  analysis?: AnalysisOptions
+  waveform?: Record<string, unknown> | null
+  waveform_render?: Record<string, unknown>
+  downloads?: Array<{ file: string; options?: EncodeOptions }>
+  ladder?: Ladder | null
+  catalog?: string | null
+  add_to_catalog?: string | null
+  scan?: Record<string, unknown>
+  allow_silent?: boolean
+}
+
+/** One file `ingest` wrote. */
+export interface IngestOutput { path: string; bytes: number; sha256: string; duration_s?: number; bitrate?: number }
+
+/** `report.json` of `ingest`. */
+export interface IngestReport {
+  version: number
+  status: 'ok' | 'failed'
+  input: string
+  error?: { code: string; message: string }
+  info?: AudioInfo
+  analysis?: Analysis
+  fingerprint?: { catalog: string; matches: Array<Record<string, unknown>>; added_as?: string }
+  stream?: { dir: string; hls: string; dash: string; duration_s: number; renditions: Array<Record<string, unknown>>; aligned: boolean }
+  outputs: IngestOutput[]
+  timings: { wall_s: number; decode_pass_s: number; stages: Array<[string, number]> }
+  warnings: string[]
+}
 /**
  * Which binding artifact the generated loader actually loaded: `'native'` for
  * a native addon, otherwise the `platformArchABI` of the WASI flavor. Every
@@ -308,6 +339,9 @@ export declare class Waveform {
   /** Write `.dat`, `.json`, `.png` or `.svg` (by extension) atomically. */
   write(path: string, render?: RenderOptions | undefined | null): void
 }
+
+/** Test hook: a panic inside quaver rejects with `ERR_QUAVER_INTERNAL`, never crashes Node. */
+export declare function _debugPanic(): void
 
 /**
  * Decode once and run the analyses `options` enables (loudness, tempo, key and features by
@@ -377,6 +411,16 @@ export declare function info(src: string | Uint8Array, signal?: AbortSignal | un
 
 /** `info`, blocking the calling thread. */
 export declare function infoSync(src: string | Uint8Array): AudioInfo
+
+/**
+ * The whole upload pipeline from one decode into `outDir`: analysis, waveform files, catalog
+ * check (`catalog`, `add_to_catalog`), MP3 downloads, HLS + DASH ladder; `report.json` is
+ * written last and returned. Options are the facade's `IngestOptions` (unknown keys reject).
+ */
+export declare function ingest(src: string | Uint8Array, outDir: string, options?: IngestOptions | undefined | null, signal?: AbortSignal | undefined | null): Promise<IngestReport>
+
+/** `ingest`, blocking the calling thread. */
+export declare function ingestSync(src: string | Uint8Array, outDir: string, options?: IngestOptions | undefined | null): IngestReport
 
 /**
  * Package for adaptive streaming: every rendition of the ladder (`"standard"`, `"hifi"` or a

@@ -49,3 +49,12 @@ async function more(signal: AbortSignal): Promise<void> {
   console.log(bpm, key, lufs, mins, dat, p, p2, c.fingerprint, f.mfcc, r.matches[0]?.track, s, n, st.tracks)
 }
 void more(new AbortController().signal)
+
+import { ingest, ingestSync, type IngestReport } from '../index.js'
+
+async function ingestUsage(): Promise<number> {
+  const r: IngestReport = await ingest('song.flac', 'out', { ladder: null, downloads: [{ file: 'a.mp3' }] })
+  const s: IngestReport = ingestSync(new Uint8Array(4), 'out2')
+  return r.outputs.length + s.outputs.length
+}
+void ingestUsage

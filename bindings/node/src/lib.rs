@@ -498,6 +498,45 @@ pub fn package_sync(
     run().map(Json).map_err(|e| js_error(&env, e))
 }
 
+/// The whole upload pipeline from one decode into `outDir`: analysis, waveform files, catalog
+/// check (`catalog`, `add_to_catalog`), MP3 downloads, HLS + DASH ladder; `report.json` is
+/// written last and returned. Options are the facade's `IngestOptions` (unknown keys reject).
+#[napi(
+    ts_args_type = "src: string | Uint8Array, outDir: string, options?: IngestOptions | undefined | null, signal?: AbortSignal | undefined | null",
+    ts_return_type = "Promise<IngestReport>"
+)]
+pub fn ingest(
+    src: Either<String, &[u8]>,
+    out_dir: String,
+    options: Option<serde_json::Value>,
+    signal: Option<AbortSignal>,
+) -> AsyncTask<ReportTask> {
+    let input = to_input(src);
+    let work = move || report(quaver::ingest(input, &out_dir, &opts(options)?));
+    AsyncTask::with_optional_signal(Job::new(work, |v| Ok(Json(v))), signal)
+}
+
+/// `ingest`, blocking the calling thread.
+#[napi(
+    ts_args_type = "src: string | Uint8Array, outDir: string, options?: IngestOptions | undefined | null",
+    ts_return_type = "IngestReport"
+)]
+pub fn ingest_sync(
+    env: Env,
+    src: Either<String, &[u8]>,
+    out_dir: String,
+    options: Option<serde_json::Value>,
+) -> napi::Result<Json> {
+    let run = || report(quaver::ingest(to_input(src), &out_dir, &opts(options)?));
+    run().map(Json).map_err(|e| js_error(&env, e))
+}
+
+/// Test hook: a panic inside quaver rejects with `ERR_QUAVER_INTERNAL`, never crashes Node.
+#[napi(js_name = "_debugPanic")]
+pub fn debug_panic(env: Env) -> napi::Result<()> {
+    quaver::runtime::debug_panic("node").map_err(|e| js_error(&env, e))
+}
+
 /// Chromaprint (AcoustID) fingerprint of the first `maxSeconds` (default 120, like `fpcalc`;
 /// 0 = all).
 #[napi(ts_return_type = "Promise<Chromaprint>")]
