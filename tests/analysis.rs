@@ -253,3 +253,31 @@ fn a_panic_inside_the_facade_is_an_internal_error() {
     // The pool still works afterwards.
     assert!(quaver::runtime::map(vec![1, 2, 3], |_, x| x * 2).unwrap() == vec![2, 4, 6]);
 }
+
+#[test]
+fn an_impossible_tempo_range_is_an_invalid_argument() {
+    for (lo, hi) in [
+        (300.0, 100.0),
+        (0.0, 100.0),
+        (120.0, f64::NAN),
+        (60.0, 5000.0),
+    ] {
+        let o = quaver::AnalysisOptions {
+            music: Some(quaver::MusicOptions {
+                tempo_range: quaver::TempoOptions {
+                    min_bpm: lo,
+                    max_bpm: hi,
+                },
+                ..Default::default()
+            }),
+            ..Default::default()
+        };
+        let data =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/flac_s16.flac");
+        let e = quaver::analyze(data.as_path(), &o).unwrap_err();
+        assert!(
+            matches!(e, quaver::Error::InvalidArgument(_)),
+            "{lo}..{hi}: {e}"
+        );
+    }
+}

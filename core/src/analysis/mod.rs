@@ -174,6 +174,12 @@ pub fn build_analyzers(
         list.push(Box::new(WaveformBuilder::new(native, o)?));
     }
     if let Some(o) = &options.music {
+        let (lo, hi) = (o.tempo_range.min_bpm, o.tempo_range.max_bpm);
+        if !(lo.is_finite() && hi.is_finite() && 10.0 <= lo && lo < hi && hi <= 1000.0) {
+            return Err(Error::InvalidArgument(format!(
+                "tempo range {lo}..{hi} BPM: need 10 <= min_bpm < max_bpm <= 1000"
+            )));
+        }
         list.push(Box::new(music::MusicAnalysisStage::new(o)));
     }
     Ok(list)
