@@ -18,6 +18,11 @@ parity=$gen/parity; mkdir -p "$parity"
 for f in tagged.mp3 flac_s24_96k.flac aac_lc.m4a opus_stereo.opus; do
   target/debug/quaver info --json "tests/data/$f" > "$parity/$f.json"
 done
+target/debug/quaver analyze --json tests/data/flac_s16.flac > "$parity/analyze.json"
+target/debug/quaver analyze --json --no-music --target-lufs -16 tests/data/mp3_cbr128.mp3 > "$parity/analyze_nomusic.json"
+target/debug/quaver waveform tests/data/flac_s16.flac -o "$parity/waveform.dat" 2>/dev/null
+target/debug/quaver waveform tests/data/flac_s16.flac --split-channels --bits 8 --samples-per-pixel 512 -o "$parity/waveform_split8.dat" 2>/dev/null
+target/debug/quaver chromaprint --json tests/data/flac_s16.flac > "$parity/chromaprint.json"
 target/debug/quaver decode tests/data/mp3_vbr_v2.mp3 --rate 48000 --quality balanced -o "$parity/mp3_vbr_v2.f32.wav"
 kotlinc=bindings/mobile/tools/node_modules/kotlin-compiler/bin/kotlinc
 libdir=bindings/mobile/tools/node_modules/kotlin-compiler/lib
