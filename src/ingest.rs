@@ -14,7 +14,8 @@
 //!
 //! ```no_run
 //! let report = quaver::ingest::ingest("upload.flac", "out/upload", &Default::default())?;
-//! println!("{:?} LUFS, {} outputs", report.analysis.loudness.as_ref().and_then(|l| l.integrated_lufs), report.outputs.len());
+//! let lufs = report.analysis.as_ref().and_then(|a| a.pointer("/loudness/integrated_lufs"));
+//! println!("{lufs:?} LUFS, {} outputs", report.outputs.len());
 //! # Ok::<(), quaver::Error>(())
 //! ```
 
