@@ -40,6 +40,9 @@ use crate::{
     Ladder, Result,
 };
 
+/// Width of `waveform.png` by default (pixels).
+pub const WAVEFORM_PNG_WIDTH: u32 = 1800;
+
 /// Version of the `report.json` layout.
 pub const REPORT_VERSION: u32 = 1;
 
@@ -80,7 +83,7 @@ pub struct IngestOptions {
     /// Waveform peaks, written as `waveform.dat`, `waveform.json` and `waveform.png`;
     /// `None` skips them.
     pub waveform: Option<WaveformOptions>,
-    /// How the waveform PNG is drawn.
+    /// How the waveform PNG is drawn (default [`WAVEFORM_PNG_WIDTH`] × 200 pixels).
     pub waveform_render: RenderOptions,
     /// Download files in `download/` (default MP3 128 and 320 kbit/s CBR).
     pub downloads: Vec<Download>,
@@ -101,7 +104,12 @@ impl Default for IngestOptions {
         IngestOptions {
             analysis: AnalysisOptions::default(),
             waveform: Some(WaveformOptions::default()),
-            waveform_render: RenderOptions::default(),
+            // A fixed-width image: one column per peak would exceed any image size limit for
+            // a long input (a 60-minute upload is 620 157 peaks at 256 samples per pixel).
+            waveform_render: RenderOptions {
+                width: Some(WAVEFORM_PNG_WIDTH),
+                ..RenderOptions::default()
+            },
             downloads: vec![Download::mp3(128), Download::mp3(320)],
             ladder: Some(Ladder::standard()),
             catalog: None,

@@ -140,9 +140,14 @@ fn one_decode_gives_the_bytes_of_the_separate_stages() {
     let sep = tmp.path().join("sep");
     std::fs::create_dir_all(&sep).unwrap();
     for name in ["waveform.dat", "waveform.json", "waveform.png"] {
-        w.write(sep.join(name), &Default::default()).unwrap();
+        w.write(sep.join(name), &options.waveform_render).unwrap();
         assert_eq!(read(&sep.join(name)), read(&out.join(name)), "{name}");
     }
+
+    // The PNG has the fixed default width whatever the input's length.
+    let png = read(&out.join("waveform.png"));
+    let width = u32::from_be_bytes(png[16..20].try_into().unwrap());
+    assert_eq!(width, quaver::ingest::WAVEFORM_PNG_WIDTH);
 
     // encode: the two MP3 downloads.
     for kbps in [128, 320] {
