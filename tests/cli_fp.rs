@@ -136,9 +136,15 @@ fn index_survives_fifty_kills() {
             .spawn()
             .unwrap()
     };
-    let t = std::time::Instant::now();
-    assert!(spawn().wait().unwrap().success());
-    let full_ms = (t.elapsed().as_millis() as u64).max(20);
+    // The faster of two full runs (the first may pay cold caches); kills spread over 80 % of it.
+    let mut full_ms = u64::MAX;
+    for _ in 0..2 {
+        let _ = std::fs::remove_dir_all(&db);
+        let t = std::time::Instant::now();
+        assert!(spawn().wait().unwrap().success());
+        full_ms = full_ms.min(t.elapsed().as_millis() as u64);
+    }
+    let full_ms = (full_ms * 4 / 5).max(20);
     let mut seed = 0xdead_beefu32;
     let mut mid_run = 0;
     for round in 0..50 {
