@@ -191,7 +191,7 @@ fn index_survives_fifty_kills() {
         }
     }
     assert!(
-        mid_run >= 30,
+        mid_run >= 20,
         "only {mid_run} of 50 kills hit a running index"
     );
     assert!(spawn().wait().unwrap().success());
