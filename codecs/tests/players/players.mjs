@@ -43,6 +43,10 @@ window.start = async (kind, url) => {
     p.configure({ abr: { enabled: false } }); await p.load(url);
     window.sw = () => { const t = p.getVariantTracks().sort((x, y) => x.bandwidth - y.bandwidth); if (t.length > 1) p.selectVariantTrack(t[0], false); return t.length; };
   }
+  // play() only once the player has attached its MediaSource and the metadata is in: dash.js
+  // attaches asynchronously, and an earlier play() is aborted by that load ("interrupted by a
+  // new load request").
+  if (a.readyState < 1) await new Promise((r) => a.addEventListener('loadedmetadata', r, { once: true }));
 };
 </script>`;
 
@@ -70,6 +74,8 @@ const masters = fs.readdirSync(dir).filter((f) => /^master.*\.m3u8$/.test(f) && 
 const jobs = [];
 for (const m of masters) { jobs.push(['hls', m], ['shaka', m]); }
 if (fs.existsSync(path.join(dir, 'manifest.mpd'))) jobs.push(['dash', 'manifest.mpd'], ['shaka', 'manifest.mpd']);
+// PLAYERS_ONLY=dash (or hls, shaka) runs one player's jobs, for chasing an intermittent failure.
+if (process.env.PLAYERS_ONLY) jobs.splice(0, jobs.length, ...jobs.filter(([k]) => k === process.env.PLAYERS_ONLY));
 let passed = 0; let failed = 0; const known = [];
 for (const [kind, manifest] of jobs) {
   const p = await browser.newPage();
@@ -84,7 +90,28 @@ for (const [kind, manifest] of jobs) {
     const t = await p.evaluate(() => document.getElementById('a').currentTime);
     if (n > 1 && !(await wait(`document.getElementById('a').currentTime >= ${Math.min(t + 6, srcSeconds - 4)}`, 20000))) problems.push('stopped after the switch');
     await p.evaluate((s) => { document.getElementById('a').currentTime = s - 3; }, srcSeconds);
-    if (!(await wait(() => document.getElementById('a').ended, 20000))) problems.push("seek near the end did not reach 'ended'");
+    let ended = await wait(() => document.getElementById('a').ended, 20000);
+    if (!ended) {
+      // Once in CI (2 cores, loaded) dash.js did not reach `ended` after this seek and the run
+      // gave no state to go on. Record the state, seek again once: a stall our content causes
+      // repeats and fails; a one-off is reported as a NOTE with the state, not hidden.
+      const st = await p.evaluate(() => {
+        const a = document.getElementById('a'); const b = [];
+        for (let i = 0; i < a.buffered.length; i++) b.push(`[${a.buffered.start(i).toFixed(4)}, ${a.buffered.end(i).toFixed(4)}]`);
+        return `currentTime ${a.currentTime.toFixed(4)}, buffered ${b.join(' ')}, readyState ${a.readyState}, paused ${a.paused}, seeking ${a.seeking}`;
+      });
+      await p.evaluate((s) => { const a = document.getElementById('a'); a.currentTime = s - 3; return a.play(); }, srcSeconds);
+      ended = await wait(() => document.getElementById('a').ended, 20000);
+      if (ended) known.push(`${kind} ${manifest}: reached 'ended' only after a second seek (first: ${st})`);
+    }
+    if (!ended) {
+      const st = await p.evaluate(() => {
+        const a = document.getElementById('a'); const b = [];
+        for (let i = 0; i < a.buffered.length; i++) b.push(`[${a.buffered.start(i).toFixed(4)}, ${a.buffered.end(i).toFixed(4)}]`);
+        return `currentTime ${a.currentTime.toFixed(4)}, duration ${a.duration}, buffered ${b.join(' ')}, readyState ${a.readyState}, paused ${a.paused}, seeking ${a.seeking}`;
+      });
+      problems.push(`seek near the end did not reach 'ended' (${st})`);
+    }
     const d = await p.evaluate(() => document.getElementById('a').duration);
     if (!(Math.abs(d - srcSeconds) <= 0.001)) {
       // Known and open: shaka's HLS path buffers the Opus set as [0, 30.0065] — shifted by
