@@ -1,5 +1,17 @@
 import os
-from typing import Any, Dict, Iterable, Iterator, List, Mapping, Optional, Sequence, Union
+from typing import (
+    Any,
+    Callable,
+    Dict,
+    Iterable,
+    Iterator,
+    List,
+    Mapping,
+    Optional,
+    Sequence,
+    Tuple,
+    Union,
+)
 
 import numpy as np
 import numpy.typing as npt
@@ -13,6 +25,7 @@ from ._quaver import QuaverError as QuaverError
 from ._quaver import UnsupportedFormatError as UnsupportedFormatError
 from ._quaver import FingerprintIndex as FingerprintIndex
 from ._quaver import decode as decode
+from ._quaver import fingerprint_snippet as fingerprint_snippet
 from ._quaver import get_num_threads as get_num_threads
 from ._quaver import resample as resample
 from ._quaver import set_num_threads as set_num_threads
@@ -69,6 +82,16 @@ class EncodeReport(Record):
 
 def encode(src: Any, output: str | os.PathLike[str], **options: Any) -> EncodeReport: ...
 
+_StrPath = Union[str, os.PathLike[str]]
+
+def encode_many(
+    src: Any,
+    targets: Union[
+        Mapping[_StrPath, Optional[Mapping[str, Any]]],
+        Iterable[Union[_StrPath, Tuple[_StrPath, Optional[Mapping[str, Any]]]]],
+    ],
+) -> List[EncodeReport]: ...
+
 class Analysis(Record):
     duration_s: float
     frames: int
@@ -78,6 +101,11 @@ class Analysis(Record):
     tempo: Dict[str, Any] | None
     key: Dict[str, Any] | None
     features: Dict[str, Any] | None
+    def __init__(self, data: Mapping[str, Any], waveforms: Sequence[Waveform] = ()) -> None: ...
+    @property
+    def waveform(self) -> Waveform | None: ...
+    @property
+    def waveform_zooms(self) -> List[Waveform]: ...
     @property
     def feature_vector(self) -> npt.NDArray[np.float32]: ...
     @property
@@ -118,20 +146,43 @@ class Waveform:
     def __len__(self) -> int: ...
     def write(self, path: str | os.PathLike[str], **render: Any) -> None: ...
 
-def analyze(src: Any, **options: Any) -> Analysis: ...
+ProgressArg = Union[bool, Callable[[int, int], object], None]
+
+def analyze(src: Any, sr: Optional[int] = None, **options: Any) -> Analysis: ...
 def analyze_many(
-    srcs: Iterable[Any], jobs: Optional[int] = None, progress: bool = False, **options: Any
+    srcs: Iterable[Any], jobs: Optional[int] = None, progress: ProgressArg = False, **options: Any
 ) -> List[Union[Analysis, QuaverError]]: ...
+
+class AnalysisStream:
+    sample_rate: int
+    channels: int
+    snippet: bytes | None
+    def __init__(self, sample_rate: int, channels: int = 1, **options: Any) -> None: ...
+    def push(
+        self, pcm: npt.NDArray[np.float32] | bytes | bytearray | memoryview, dtype: str = "float32"
+    ) -> None: ...
+    @property
+    def frames(self) -> int: ...
+    def finish(self) -> Analysis: ...
+
+def similarity(a: Analysis | Mapping[str, Any], b: Analysis | Mapping[str, Any]) -> float: ...
 def waveform(src: Any, **options: Any) -> Waveform: ...
+def waveform_zooms(src: Any, **options: Any) -> List[Waveform]: ...
 def frame_features(src: Any) -> Dict[str, Any]: ...
 def package(
     src: Any, out_dir: str | os.PathLike[str], ladder: Union[str, Mapping[str, Any], None] = None
 ) -> PackageReport: ...
-def ingest(src: Any, out_dir: str | os.PathLike[str], **options: Any) -> IngestReport: ...
+def ingest(
+    src: Any,
+    out_dir: str | os.PathLike[str],
+    progress: bool | Callable[[str, float, int], object] | None = False,
+    **options: Any,
+) -> IngestReport: ...
 def ingest_batch(
     paths: Sequence[str | os.PathLike[str]],
     out_root: str | os.PathLike[str],
     jobs: Optional[int] = None,
+    progress: ProgressArg = False,
     **options: Any,
 ) -> List[IngestReport]: ...
 def chromaprint(src: Any, max_seconds: float = 120.0) -> Dict[str, Any]: ...
