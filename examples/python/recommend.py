@@ -1,9 +1,11 @@
-"""Nearest neighbours by quaver's feature vector over a folder of audio.
+"""Nearest neighbours by quaver's feature-vector similarity over a folder of audio.
 
     python examples/python/recommend.py [FOLDER]      (default: tests/data + examples/data)
 
-analyze_many runs on quaver's Rust thread pool with the GIL released; one unreadable file
-gives its error in place and does not stop the batch.
+analyze_many runs on quaver's Rust thread pool with the GIL released (progress=True shows a
+tqdm bar when tqdm is installed, a counter on stderr otherwise); one unreadable file gives its
+error in place and does not stop the batch. quaver.similarity is the engine's own measure
+(1 = identical), the same in every binding.
 """
 
 from __future__ import annotations
@@ -27,17 +29,13 @@ def main() -> None:
     if len(ok) < 2:
         print("need at least two analysable files")
         return
-    x = np.stack([a.feature_vector for _, a in ok])
-    # z-score each dimension, then cosine similarity.
-    x = (x - x.mean(axis=0)) / (x.std(axis=0) + 1e-9)
-    x /= np.linalg.norm(x, axis=1, keepdims=True) + 1e-9
-    sim = x @ x.T
+    sim = np.array([[quaver.similarity(a, b) for _, b in ok] for _, a in ok])
     np.fill_diagonal(sim, -np.inf)
     for i, (p, a) in enumerate(ok):
         j = int(np.argmax(sim[i]))
         tempo = a.tempo["bpm"] if a.tempo else float("nan")
         key = a.key["label"] if a.key else "-"
-        print(f"{p.name:<28} {tempo:6.1f} BPM  {key:<10} nearest: {ok[j][0].name} ({sim[i, j]:.2f})")
+        print(f"{p.name:<28} {tempo:6.1f} BPM  {key:<10} nearest: {ok[j][0].name} ({sim[i, j]:.3f})")
 
 
 if __name__ == "__main__":

@@ -256,18 +256,22 @@ class Waveform:
 
     @property
     def sample_rate(self) -> int:
+        """Sample rate of the source (Hz)."""
         return int(self.meta["sample_rate"])
 
     @property
     def samples_per_pixel(self) -> int:
+        """Source frames per (min, max) pair."""
         return int(self.meta["samples_per_pixel"])
 
     @property
     def bits(self) -> int:
+        """Resolution of the values: 8 or 16."""
         return int(self.meta["bits"])
 
     @property
     def channels(self) -> int:
+        """Waveforms in ``data`` (1 unless ``split_channels``)."""
         return int(self.meta["channels"])
 
     def __len__(self) -> int:
@@ -300,7 +304,8 @@ def analyze(src: Any, sr: Optional[int] = None, **options: Any) -> Analysis:
     sample rate ``sr`` (e.g. from ``librosa.load(..., sr=None, mono=False)``), read in place
     when C-contiguous. Options: ``loudness`` (dict or None: target_lufs, ceiling_dbtp),
     ``music`` (dict or None), ``waveform`` (dict to also compute peaks, see
-    :attr:`Analysis.waveform`). Unknown options raise :class:`InvalidArgumentError`."""
+    :attr:`Analysis.waveform`; PCM input takes ``samples_per_pixel``, not ``width``). Unknown
+    options raise :class:`InvalidArgumentError`."""
     return _analysis(_quaver.analyze(src, sr, **options))
 
 
@@ -335,6 +340,7 @@ def _progress(progress: Any, desc: str, total: Optional[int] = None) -> Iterator
     with tqdm(total=100, desc=desc, unit="%") as pct:
 
         def stage(name: str, fraction: float, _frames: int) -> None:
+            """Move the bar to ``fraction`` and show the stage."""
             pct.set_postfix_str(name, refresh=False)
             pct.update(max(0, round(fraction * 100) - pct.n))
 
