@@ -39,6 +39,15 @@ export type QuaverErrorCode =
   | 'ERR_QUAVER_CANCELLED'
   | 'ERR_QUAVER_INTERNAL'
 
+/** An `Error` quaver throws or rejects with. */
+export interface QuaverError extends Error { code: QuaverErrorCode }
+
+/**
+ * One entry per input of a many-input call, shaped like `Promise.allSettled`'s: a bad input
+ * gives a `rejected` entry with its error; the others are unaffected.
+ */
+export type Settled<T> = { status: 'fulfilled'; value: T } | { status: 'rejected'; reason: QuaverError }
+
 /** Options for `encode` (every field optional; unknown keys are rejected). */
 export interface EncodeOptions {
   codec?: 'mp3' | 'opus' | 'flac'
@@ -55,6 +64,9 @@ export interface EncodeOptions {
   tags?: Partial<Tags>
   resample_quality?: 'fast' | 'balanced' | 'best'
 }
+
+/** One output of `encodeMany`: a file and its options (the codec follows the extension unless `options.codec` says). */
+export interface EncodeTarget { path: string; options?: EncodeOptions }
 
 /** What `encode` produced. */
 export interface EncodeReport {
@@ -124,6 +136,9 @@ export interface Key {
   chroma: number[]
 }
 
+/** A track's feature vector (`Analysis.features`), compared by `similarity`. */
+export interface FeatureVector { version: number; names: string[]; values: number[] }
+
 /** What `analyze` returns: the CLI's `quaver analyze --json` object. */
 export interface Analysis {
   duration_s: number
@@ -133,8 +148,17 @@ export interface Analysis {
   loudness?: Loudness
   tempo?: Tempo
   key?: Key
-  features?: { version: number; names: string[]; values: number[] }
+  features?: FeatureVector
   warnings?: string[]
+}
+
+/**
+ * Options of `analyzeMany`: `analyze`'s, plus `jobs` (threads for this call; default quaver's
+ * pool) and `onProgress`, called on the JS thread after each input finishes.
+ */
+export interface AnalyzeManyOptions extends AnalysisOptions {
+  jobs?: number
+  onProgress?: (progress: CountProgress) => void
 }
 
 /** Options for `waveform`. Unknown keys are rejected. */
@@ -160,6 +184,15 @@ export interface Rendition { codec: 'opus' | 'flac'; bitrate_kbps?: number | nul
 
 /** A packaging ladder. */
 export interface Ladder { renditions: Rendition[]; segment_seconds?: number }
+
+/**
+ * `package`'s third argument in its options form: the ladder (default `'standard'`) and
+ * `onProgress`, called on the JS thread with each report.
+ */
+export interface PackageOptions {
+  ladder?: 'standard' | 'hifi' | Ladder
+  onProgress?: (progress: PackageProgress) => void
+}
 
 /** What `package` wrote. */
 export interface PackageReport {
@@ -253,7 +286,28 @@ export interface IngestOptions {
   add_to_catalog?: string | null
   scan?: Record<string, unknown>
   allow_silent?: boolean
+  /**
+   * Called on the JS thread with each progress report (from quaver's worker threads, through
+   * the event loop; fractions never decrease and the last report is `'done'` at 1). Every call
+   * happens before the Promise settles. If it throws, the ingest stops and rejects with
+   * ERR_QUAVER_CANCELLED, its `cause` being what was thrown.
+   */
+  onProgress?: (progress: IngestProgress) => void
 }
+
+/**
+ * Options of `ingestBatch`: `ingest`'s, plus `jobs` (inputs ingested at a time) and an
+ * `onProgress` called once per finished input.
+ */
+export interface IngestBatchOptions extends Omit<IngestOptions, 'onProgress'> {
+  jobs?: number
+  onProgress?: (progress: BatchProgress) => void
+}
+
+/** What became of one input of `ingestBatch` (a failed input also has a `report.json` saying so). */
+export type BatchResult =
+  | { input: string; outDir: string; status: 'ok'; report: IngestReport }
+  | { input: string; outDir: string; status: 'failed'; error: QuaverError }
 
 /** One file `ingest` wrote. */
 export interface IngestOutput { path: string; bytes: number; sha256: string; duration_s?: number; bitrate?: number }

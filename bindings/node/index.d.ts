@@ -39,6 +39,15 @@ export type QuaverErrorCode =
   | 'ERR_QUAVER_CANCELLED'
   | 'ERR_QUAVER_INTERNAL'
 
+/** An `Error` quaver throws or rejects with. */
+export interface QuaverError extends Error { code: QuaverErrorCode }
+
+/**
+ * One entry per input of a many-input call, shaped like `Promise.allSettled`'s: a bad input
+ * gives a `rejected` entry with its error; the others are unaffected.
+ */
+export type Settled<T> = { status: 'fulfilled'; value: T } | { status: 'rejected'; reason: QuaverError }
+
 /** Options for `encode` (every field optional; unknown keys are rejected). */
 export interface EncodeOptions {
   codec?: 'mp3' | 'opus' | 'flac'
@@ -55,6 +64,9 @@ export interface EncodeOptions {
   tags?: Partial<Tags>
   resample_quality?: 'fast' | 'balanced' | 'best'
 }
+
+/** One output of `encodeMany`: a file and its options (the codec follows the extension unless `options.codec` says). */
+export interface EncodeTarget { path: string; options?: EncodeOptions }
 
 /** What `encode` produced. */
 export interface EncodeReport {
@@ -124,6 +136,9 @@ export interface Key {
   chroma: number[]
 }
 
+/** A track's feature vector (`Analysis.features`), compared by `similarity`. */
+export interface FeatureVector { version: number; names: string[]; values: number[] }
+
 /** What `analyze` returns: the CLI's `quaver analyze --json` object. */
 export interface Analysis {
   duration_s: number
@@ -133,8 +148,17 @@ export interface Analysis {
   loudness?: Loudness
   tempo?: Tempo
   key?: Key
-  features?: { version: number; names: string[]; values: number[] }
+  features?: FeatureVector
   warnings?: string[]
+}
+
+/**
+ * Options of `analyzeMany`: `analyze`'s, plus `jobs` (threads for this call; default quaver's
+ * pool) and `onProgress`, called on the JS thread after each input finishes.
+ */
+export interface AnalyzeManyOptions extends AnalysisOptions {
+  jobs?: number
+  onProgress?: (progress: CountProgress) => void
 }
 
 /** Options for `waveform`. Unknown keys are rejected. */
@@ -160,6 +184,15 @@ export interface Rendition { codec: 'opus' | 'flac'; bitrate_kbps?: number | nul
 
 /** A packaging ladder. */
 export interface Ladder { renditions: Rendition[]; segment_seconds?: number }
+
+/**
+ * `package`'s third argument in its options form: the ladder (default `'standard'`) and
+ * `onProgress`, called on the JS thread with each report.
+ */
+export interface PackageOptions {
+  ladder?: 'standard' | 'hifi' | Ladder
+  onProgress?: (progress: PackageProgress) => void
+}
 
 /** What `package` wrote. */
 export interface PackageReport {
@@ -253,7 +286,28 @@ export interface IngestOptions {
   add_to_catalog?: string | null
   scan?: Record<string, unknown>
   allow_silent?: boolean
+  /**
+   * Called on the JS thread with each progress report (from quaver's worker threads, through
+   * the event loop; fractions never decrease and the last report is `'done'` at 1). Every call
+   * happens before the Promise settles. If it throws, the ingest stops and rejects with
+   * ERR_QUAVER_CANCELLED, its `cause` being what was thrown.
+   */
+  onProgress?: (progress: IngestProgress) => void
 }
+
+/**
+ * Options of `ingestBatch`: `ingest`'s, plus `jobs` (inputs ingested at a time) and an
+ * `onProgress` called once per finished input.
+ */
+export interface IngestBatchOptions extends Omit<IngestOptions, 'onProgress'> {
+  jobs?: number
+  onProgress?: (progress: BatchProgress) => void
+}
+
+/** What became of one input of `ingestBatch` (a failed input also has a `report.json` saying so). */
+export type BatchResult =
+  | { input: string; outDir: string; status: 'ok'; report: IngestReport }
+  | { input: string; outDir: string; status: 'failed'; error: QuaverError }
 
 /** One file `ingest` wrote. */
 export interface IngestOutput { path: string; bytes: number; sha256: string; duration_s?: number; bitrate?: number }
@@ -279,6 +333,39 @@ export interface IngestReport {
  * can point the loader at a WASI artifact this package does not build itself.
  */
 export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-wasip1'
+
+/**
+ * Analysis (and a query fingerprint) of PCM that arrives in pieces — a recording, an upload
+ * in flight: `push` chunks as they come, then `finish` once for the same result `analyze`
+ * gives for the whole audio. Memory is bounded by what the analysers keep, not by the PCM
+ * pushed. Chunks are analysed in the order `push`/`pushSync` were called, whether or not
+ * each Promise is awaited.
+ */
+export declare class AnalysisStream {
+  /**
+   * A stream of `channels`-channel PCM at `sampleRate` Hz, analysed as `options` says
+   * (`analyze`'s options; `waveform.width` is unavailable since the length is unknown).
+   */
+  constructor(sampleRate: number, channels: number, options?: AnalysisOptions | undefined | null)
+  /** Frames (per channel) analysed so far. */
+  get frames(): number
+  /** Channels the stream was created with. */
+  get channels(): number
+  /**
+   * Push a chunk: interleaved samples (`frames * channels` values), or one Float32Array per
+   * channel. The data is copied at once, so the arrays may be reused when this returns.
+   */
+  push(samples: Float32Array | Float32Array[]): Promise<void>
+  /** `push`, blocking the calling thread. */
+  pushSync(samples: Float32Array | Float32Array[]): void
+  /**
+   * End of the audio: analyse what is still queued, then resolve to the analysis and the
+   * query fingerprint. Call once; later pushes reject with ERR_QUAVER_INVALID_ARGUMENT.
+   */
+  finish(signal?: AbortSignal | undefined | null): Promise<StreamResult>
+  /** `finish`, blocking the calling thread. */
+  finishSync(): StreamResult
+}
 
 /**
  * A persistent, crash-safe fingerprint index in a directory. Reads (query, scan) run in
@@ -349,8 +436,33 @@ export declare function _debugPanic(): void
  */
 export declare function analyze(src: string | Uint8Array, options?: AnalysisOptions | undefined | null, signal?: AbortSignal | undefined | null): Promise<Analysis>
 
+/**
+ * Analyse many inputs in parallel on quaver's thread pool (or on `options.jobs` threads):
+ * one settled entry per input, in input order; a bad input gives a `rejected` entry with
+ * its error and does not stop the others. Options are `analyze`'s plus `jobs` and
+ * `onProgress` (one `CountProgress` report per finished input).
+ */
+export declare function analyzeMany(srcs: Array<string | Uint8Array>, options?: AnalyzeManyOptions | undefined | null, signal?: AbortSignal | undefined | null): Promise<Array<Settled<Analysis>>>
+
+/** `analyzeMany`, blocking the calling thread (`onProgress` is called on it, during the call). */
+export declare function analyzeManySync(srcs: Array<string | Uint8Array>, options?: AnalyzeManyOptions | undefined | null): Array<Settled<Analysis>>
+
 /** `analyze`, blocking the calling thread. */
 export declare function analyzeSync(src: string | Uint8Array, options?: AnalysisOptions | undefined | null): Analysis
+
+/** A report from `ingestBatch`: one per finished input. */
+export interface BatchProgress {
+  /** Inputs finished (successfully or not). */
+  done: number
+  /** Inputs in the call. */
+  total: number
+  /** The input that just finished. */
+  input: string
+  /** Its output directory. */
+  outDir: string
+  /** Whether it succeeded. */
+  ok: boolean
+}
 
 /**
  * Chromaprint (AcoustID) fingerprint of the first `maxSeconds` (default 120, like `fpcalc`;
@@ -360,6 +472,14 @@ export declare function chromaprint(src: string | Uint8Array, maxSeconds?: numbe
 
 /** `chromaprint`, blocking the calling thread. */
 export declare function chromaprintSync(src: string | Uint8Array, maxSeconds?: number | undefined | null): Chromaprint
+
+/** A report from `analyzeMany`: one per finished input. */
+export interface CountProgress {
+  /** Inputs finished (successfully or not). */
+  done: number
+  /** Inputs in the call. */
+  total: number
+}
 
 /** Decode to one Float32Array per channel, optionally resampled and downmixed. */
 export declare function decode(src: string | Uint8Array, options?: DecodeOptions | undefined | null, signal?: AbortSignal | undefined | null): Promise<DecodedAudio>
@@ -391,6 +511,16 @@ export declare function decodeSync(src: string | Uint8Array, options?: DecodeOpt
  */
 export declare function encode(src: string | Uint8Array, output: string, options?: EncodeOptions | undefined | null, signal?: AbortSignal | undefined | null): Promise<EncodeReport>
 
+/**
+ * Decode once and encode every target (`{ path, options? }`, as `encode` takes them) in
+ * parallel on quaver's thread pool; reports in target order. Any failure rejects the
+ * whole call and no target file is left half-written.
+ */
+export declare function encodeMany(src: string | Uint8Array, targets: EncodeTarget[], signal?: AbortSignal | undefined | null): Promise<EncodeReport[]>
+
+/** `encodeMany`, blocking the calling thread. */
+export declare function encodeManySync(src: string | Uint8Array, targets: EncodeTarget[]): EncodeReport[]
+
 /** `encode`, blocking the calling thread. */
 export declare function encodeSync(src: string | Uint8Array, output: string, options?: EncodeOptions | undefined | null): EncodeReport
 
@@ -415,21 +545,63 @@ export declare function infoSync(src: string | Uint8Array): AudioInfo
 /**
  * The whole upload pipeline from one decode into `outDir`: analysis, waveform files, catalog
  * check (`catalog`, `add_to_catalog`), MP3 downloads, HLS + DASH ladder; `report.json` is
- * written last and returned. Options are the facade's `IngestOptions` (unknown keys reject).
+ * written last and returned. Options are the facade's `IngestOptions` (unknown keys
+ * reject) plus `onProgress`, which receives `IngestProgress` reports. Aborting `signal`
+ * stops a running ingest too (ERR_QUAVER_CANCELLED; `outDir` is left as it was).
  */
 export declare function ingest(src: string | Uint8Array, outDir: string, options?: IngestOptions | undefined | null, signal?: AbortSignal | undefined | null): Promise<IngestReport>
 
-/** `ingest`, blocking the calling thread. */
+/**
+ * Ingest many files into `outRoot/<stem>/` (`-2`, `-3`… for repeated stems), `options.jobs`
+ * at a time (default: half of quaver's threads), continuing past failures: a failed input
+ * gets a `failed` entry and a `report.json` with `"status": "failed"`. Results are in input
+ * order. Options are `ingest`'s plus `jobs`; `onProgress` receives one `BatchProgress`
+ * report per finished input.
+ */
+export declare function ingestBatch(inputs: string[], outRoot: string, options?: IngestBatchOptions | undefined | null, signal?: AbortSignal | undefined | null): Promise<BatchResult[]>
+
+/** `ingestBatch`, blocking the calling thread (`onProgress` is called on it, during the call). */
+export declare function ingestBatchSync(inputs: string[], outRoot: string, options?: IngestBatchOptions | undefined | null): BatchResult[]
+
+/** A report from `ingest` (the facade's `ingest::Progress`). */
+export interface IngestProgress {
+  /**
+   * `'decode'` while the shared decode runs (every output is produced during it), then
+   * `'fingerprint'`, `'write'` and `'done'`.
+   */
+  stage: 'decode' | 'fingerprint' | 'write' | 'done'
+  /** Overall fraction done, 0..1, never decreasing; the last report is `'done'` at 1. */
+  fraction: number
+  /** Source frames decoded so far. */
+  frames: number
+}
+
+/** `ingest`, blocking the calling thread (`onProgress` is called on it, during the call). */
 export declare function ingestSync(src: string | Uint8Array, outDir: string, options?: IngestOptions | undefined | null): IngestReport
 
 /**
- * Package for adaptive streaming: every rendition of the ladder (`"standard"`, `"hifi"` or a
- * ladder object) as CMAF segments with HLS and DASH manifests in `outDir`.
+ * Package for adaptive streaming: every rendition of the ladder as CMAF segments with HLS
+ * and DASH manifests in `outDir`. The third argument is a ladder (`"standard"`, `"hifi"` or
+ * a ladder object) or `{ ladder?, onProgress? }`; `onProgress` receives
+ * `PackageProgress` reports (from worker threads, through the event loop).
  */
-export declare function package(src: string | Uint8Array, outDir: string, ladder?: 'standard' | 'hifi' | Ladder | undefined | null, signal?: AbortSignal | undefined | null): Promise<PackageReport>
+export declare function package(src: string | Uint8Array, outDir: string, ladder?: 'standard' | 'hifi' | Ladder | PackageOptions | undefined | null, signal?: AbortSignal | undefined | null): Promise<PackageReport>
 
-/** `package`, blocking the calling thread. */
-export declare function packageSync(src: string | Uint8Array, outDir: string, ladder?: 'standard' | 'hifi' | Ladder | undefined | null): PackageReport
+/** A report from `package`. */
+export interface PackageProgress {
+  /** `'decode'` while the source is read, decoded and encoded, then `'done'`. */
+  stage: 'decode' | 'done'
+  /**
+   * Fraction done, 0..1, never decreasing (the share of the input's bytes read while
+   * decoding, at most 0.95); the last report is `'done'` at 1.
+   */
+  fraction: number
+  /** Input bytes read so far (at most the input's size). */
+  bytes: number
+}
+
+/** `package`, blocking the calling thread (`onProgress` is called on it, during the call). */
+export declare function packageSync(src: string | Uint8Array, outDir: string, ladder?: 'standard' | 'hifi' | Ladder | PackageOptions | undefined | null): PackageReport
 
 /** Resample planar channels from `sampleRate` to `targetRate` (exact output length). */
 export declare function resample(channels: Array<Float32Array>, sampleRate: number, targetRate: number, quality?: string | undefined | null, signal?: AbortSignal | undefined | null): Promise<DecodedAudio>
@@ -440,8 +612,33 @@ export declare function resampleSync(channels: Array<Float32Array>, sampleRate: 
 /** Cap the threads quaver uses in this process (also `QUAVER_NUM_THREADS`). */
 export declare function setNumThreads(n: number): void
 
+/**
+ * Similarity of two tracks' feature vectors in [0, 1] (1 = identical); each argument is an
+ * `Analysis` (its `features` are used) or a `FeatureVector`. Vectors of different versions
+ * have similarity 0. Cheap arithmetic, so there is no Promise form.
+ */
+export declare function similarity(a: FeatureVector | Analysis, b: FeatureVector | Analysis): number
+
+/** What `AnalysisStream.finish` returns. */
+export interface StreamResult {
+  /** The analysis, as `analyze` reports it for the same audio. */
+  analysis: Analysis
+  /** The compact query fingerprint of everything pushed (a few KB for 10 s). */
+  snippet: Buffer
+}
+
 /** Waveform peaks of a file or buffer (`options.width` fits the track into that many pixels). */
 export declare function waveform(src: string | Uint8Array, options?: WaveformOptions | undefined | null, signal?: AbortSignal | undefined | null): Promise<Waveform>
 
 /** `waveform`, blocking the calling thread. */
 export declare function waveformSync(src: string | Uint8Array, options?: WaveformOptions | undefined | null): Waveform
+
+/**
+ * Waveform peaks at the main zoom level (`options.samples_per_pixel`, or `options.width`)
+ * and at every level of `options.zoom_levels` (samples per pixel), from one decode: the
+ * main level first, then the zoom levels in the order given.
+ */
+export declare function waveformZooms(src: string | Uint8Array, options?: WaveformOptions | undefined | null, signal?: AbortSignal | undefined | null): Promise<Waveform[]>
+
+/** `waveformZooms`, blocking the calling thread. */
+export declare function waveformZoomsSync(src: string | Uint8Array, options?: WaveformOptions | undefined | null): Waveform[]

@@ -1,23 +1,75 @@
 //! Node bindings: argument conversion, work on the libuv pool (`AsyncTask`, with an optional
 //! `AbortSignal`) or a `…Sync` twin, a call into the `quaver` facade, and errors mapped to JS
 //! `Error`s with `code = "ERR_QUAVER_<KIND>"` — nothing more.
+//!
+//! Each operation is written once, as a body that converts its arguments on the JS thread
+//! into a [`Job`] (the facade call for a worker thread plus the conversion of its result);
+//! [`promise_and_sync!`] turns that body into `name(…): Promise<T>` and `nameSync(…): T`.
+//! Progress callbacks reach JS through [`progress`].
 
-use napi::{bindgen_prelude::*, Env, Task};
+use napi::{bindgen_prelude::*, Env};
 use napi_derive::napi;
 
-/// A quaver error as a JS `Error` with a stable `code` (and the message), for sync and async
+/// Declares a Promise function (an `AsyncTask` on the libuv pool, with a trailing optional
+/// `AbortSignal`) and its `…Sync` twin from one body that builds a [`Job`] from the
+/// arguments. Each argument may carry `#[ts = "…"]`, its TypeScript type in `index.d.ts`.
+/// Docs are written `#[doc = "…"]`: a `///` comment reaches napi-derive through `macro_rules!`
+/// as a raw string literal, which it would copy into `index.d.ts` with its `r"` prefix.
+macro_rules! promise_and_sync {
+    (
+        $(#[doc = $doc:literal])*
+        #[sync_doc = $sync_doc:literal]
+        #[ts_return = $ts_ret:literal, $ts_promise:literal]
+        fn $name:ident, $sync:ident(
+            $env:ident $(, $(#[ts = $ts:literal])? $arg:ident: $ty:ty)* $(,)?
+        ) -> Job<$t:ty, $j:ty> $body:block
+    ) => {
+        $(#[doc = $doc])*
+        #[napi(ts_return_type = $ts_promise)]
+        pub fn $name(
+            $env: Env,
+            $($(#[napi(ts_arg_type = $ts)])? $arg: $ty,)*
+            signal: Option<AbortSignal>,
+        ) -> napi::Result<AsyncTask<Job<$t, $j>>> {
+            let job: Job<$t, $j> = $body;
+            job.spawn(&$env, signal)
+        }
+
+        #[doc = $sync_doc]
+        #[napi(ts_return_type = $ts_ret)]
+        pub fn $sync($env: Env, $($(#[napi(ts_arg_type = $ts)])? $arg: $ty,)*) -> napi::Result<$j> {
+            let job: Job<$t, $j> = $body;
+            job.run(&$env)
+        }
+    };
+}
+
+mod job;
+mod many;
+mod progress;
+mod stream;
+
+pub use job::{Control, Job};
+pub use progress::{BatchProgress, CountProgress, IngestProgress, PackageProgress, Progress};
+
+/// A quaver error as a JS `Error` object with a stable `code` (and the message).
+fn error_object<'e>(env: &'e Env, e: &quaver::Error) -> napi::Result<Object<'e>> {
+    let mut obj: Object =
+        env.create_error(napi::Error::new(Status::GenericFailure, e.to_string()))?;
+    obj.set_named_property("code", format!("ERR_QUAVER_{}", e.code()))?;
+    Ok(obj)
+}
+
+/// A quaver error as a thrown/rejected JS `Error` with a stable `code`, for sync and async
 /// paths alike.
 fn js_error(env: &Env, e: quaver::Error) -> napi::Error {
-    let code = format!("ERR_QUAVER_{}", e.code());
-    let msg = e.to_string();
-    let build = || -> napi::Result<napi::Error> {
-        let mut obj: Object =
-            env.create_error(napi::Error::new(Status::GenericFailure, msg.clone()))?;
-        obj.set_named_property("code", code.as_str())?;
-        let unknown: Unknown = obj.to_unknown();
-        Ok(napi::Error::from(unknown))
-    };
-    build().unwrap_or_else(|_| napi::Error::new(Status::GenericFailure, format!("{code}: {msg}")))
+    match error_object(env, &e) {
+        Ok(obj) => napi::Error::from(obj.to_unknown()),
+        Err(_) => napi::Error::new(
+            Status::GenericFailure,
+            format!("ERR_QUAVER_{}: {e}", e.code()),
+        ),
+    }
 }
 
 /// A path or encoded bytes.
@@ -56,44 +108,96 @@ fn to_json<T: serde::Serialize>(v: T) -> napi::Result<Json> {
         .map_err(|e| napi::Error::new(Status::GenericFailure, e.to_string()))
 }
 
-type Work<T> = Box<dyn FnOnce() -> quaver::Result<T> + Send>;
-
-/// One facade call run on the libuv pool; `finish` converts its result on the JS thread.
-pub struct Job<T: Send + 'static, J> {
-    work: Option<Work<T>>,
-    finish: fn(T) -> napi::Result<J>,
+fn json(v: serde_json::Value) -> napi::Result<Json> {
+    Ok(Json(v))
 }
 
-impl<T: Send + 'static, J> Job<T, J> {
-    fn new(
-        work: impl FnOnce() -> quaver::Result<T> + Send + 'static,
-        finish: fn(T) -> napi::Result<J>,
-    ) -> Self {
-        Job {
-            work: Some(Box::new(work)),
-            finish,
-        }
+fn report<T: serde::Serialize>(r: quaver::Result<T>) -> quaver::Result<serde_json::Value> {
+    r.and_then(|v| serde_json::to_value(v).map_err(|e| quaver::Error::Internal(e.to_string())))
+}
+
+fn opts<T: serde::Serialize + serde::de::DeserializeOwned + Default>(
+    v: Option<serde_json::Value>,
+) -> quaver::Result<T> {
+    quaver::options::from_json(v.unwrap_or_default())
+}
+
+/// An options argument split into what the facade reads (`rest`, JSON; checked for unknown
+/// keys there) and what the binding reads: `onProgress` and the keys in `own`.
+struct JsOptions<'a> {
+    rest: quaver::Result<serde_json::Value>,
+    own: serde_json::Map<String, serde_json::Value>,
+    on_progress: Option<Unknown<'a>>,
+}
+
+impl JsOptions<'_> {
+    /// An own key as `T` (absent: `None`).
+    fn own<T: serde::de::DeserializeOwned>(&self, key: &str) -> quaver::Result<Option<T>> {
+        self.own
+            .get(key)
+            .map(|v| {
+                serde_json::from_value(v.clone())
+                    .map_err(|e| quaver::Error::invalid(format!("option `{key}`: {e}")))
+            })
+            .transpose()
     }
 }
 
-impl<T: Send + 'static, J: ToNapiValue + TypeName> Task for Job<T, J> {
-    type Output = quaver::Result<T>;
-    type JsValue = J;
+fn to_value(v: Unknown<'_>) -> quaver::Result<serde_json::Value> {
+    // SAFETY: `v` is a live value of the current call, converted with its own env.
+    unsafe { serde_json::Value::from_napi_value(v.value().env, v.raw()) }
+        .map_err(|e| quaver::Error::invalid(e.reason))
+}
 
-    fn compute(&mut self) -> napi::Result<Self::Output> {
-        let work = self
-            .work
-            .take()
-            .ok_or_else(|| napi::Error::from_reason("task ran twice"))?;
-        Ok(work())
+/// Split `v` (an options object, or null/undefined) as [`JsOptions`] describes. Keys whose
+/// value is `undefined` count as absent.
+fn js_options<'a>(v: Option<Unknown<'a>>, own: &[&str]) -> napi::Result<JsOptions<'a>> {
+    let mut out = JsOptions {
+        rest: Ok(serde_json::Value::Null),
+        own: serde_json::Map::new(),
+        on_progress: None,
+    };
+    let Some(v) = v else { return Ok(out) };
+    let ty = v.get_type()?;
+    let is_array = v.is_array()?;
+    if ty != ValueType::Object || is_array {
+        if !matches!(ty, ValueType::Null | ValueType::Undefined) {
+            out.rest = to_value(v);
+        }
+        return Ok(out);
     }
-
-    fn resolve(&mut self, env: Env, output: Self::Output) -> napi::Result<J> {
-        match output {
-            Ok(v) => (self.finish)(v),
-            Err(e) => Err(js_error(&env, e)),
+    // SAFETY: checked to be an object just above.
+    let obj: Object = unsafe { v.cast() }?;
+    let mut rest = serde_json::Map::new();
+    for key in Object::keys(&obj)? {
+        let value: Unknown = obj.get_named_property_unchecked(&key)?;
+        if value.get_type()? == ValueType::Undefined {
+            continue;
+        }
+        if key == "onProgress" {
+            out.on_progress = Some(value);
+        } else if own.contains(&key.as_str()) {
+            match to_value(value) {
+                Ok(j) => {
+                    out.own.insert(key, j);
+                }
+                Err(e) => out.rest = Err(e),
+            }
+        } else {
+            match to_value(value) {
+                Ok(j) => {
+                    rest.insert(key, j);
+                }
+                Err(e) => {
+                    out.rest = Err(quaver::Error::invalid(format!("option `{key}`: {e}")));
+                }
+            }
         }
     }
+    if out.rest.is_ok() {
+        out.rest = Ok(serde_json::Value::Object(rest));
+    }
+    Ok(out)
 }
 
 /// Decoded PCM: one Float32Array per channel.
@@ -137,138 +241,124 @@ fn planar(channels: &[Float32Array]) -> Vec<Vec<f32>> {
     channels.iter().map(|c| c.to_vec()).collect()
 }
 
-/// Task types (named so napi's code generation sees one type per task).
-pub type InfoTask = Job<quaver::AudioInfo, Json>;
-/// A task producing PCM.
-pub type AudioTask = Job<quaver::AudioBuffer, DecodedAudio>;
-
-/// Probe a file or buffer: container, codec, rate, channels, exact gapless length, tags.
-#[napi(ts_return_type = "Promise<AudioInfo>")]
-pub fn info(src: Either<String, &[u8]>, signal: Option<AbortSignal>) -> AsyncTask<InfoTask> {
-    let input = to_input(src);
-    AsyncTask::with_optional_signal(Job::new(move || quaver::info(input), to_json), signal)
+promise_and_sync! {
+    #[doc = "Probe a file or buffer: container, codec, rate, channels, exact gapless length, tags."]
+    #[sync_doc = "`info`, blocking the calling thread."]
+    #[ts_return = "AudioInfo", "Promise<AudioInfo>"]
+    fn info, info_sync(env, #[ts = "string | Uint8Array"] src: Either<String, &[u8]>) -> Job<quaver::AudioInfo, Json> {
+        let input = to_input(src);
+        Job::new(move || quaver::info(input), to_json)
+    }
 }
 
-/// `info`, blocking the calling thread.
-#[napi(ts_return_type = "AudioInfo")]
-pub fn info_sync(env: Env, src: Either<String, &[u8]>) -> napi::Result<Json> {
-    quaver::info(to_input(src))
-        .map_err(|e| js_error(&env, e))
-        .and_then(to_json)
+promise_and_sync! {
+    #[doc = "Decode to one Float32Array per channel, optionally resampled and downmixed."]
+    #[sync_doc = "`decode`, blocking the calling thread."]
+    #[ts_return = "DecodedAudio", "Promise<DecodedAudio>"]
+    fn decode, decode_sync(
+        env,
+        #[ts = "string | Uint8Array"] src: Either<String, &[u8]>,
+        #[ts = "DecodeOptions | undefined | null"] options: Option<DecodeOptions>,
+    ) -> Job<quaver::AudioBuffer, DecodedAudio> {
+        let input = to_input(src);
+        let opts = convert_options(options);
+        Job::new(move || quaver::decode(input, &opts?), to_decoded)
+    }
 }
 
-/// Decode to one Float32Array per channel, optionally resampled and downmixed.
-#[napi(ts_return_type = "Promise<DecodedAudio>")]
-pub fn decode(
-    src: Either<String, &[u8]>,
-    options: Option<DecodeOptions>,
-    signal: Option<AbortSignal>,
-) -> AsyncTask<AudioTask> {
-    let input = to_input(src);
-    let opts = convert_options(options);
-    AsyncTask::with_optional_signal(
-        Job::new(move || quaver::decode(input, &opts?), to_decoded),
-        signal,
-    )
-}
-
-/// `decode`, blocking the calling thread.
-#[napi]
-pub fn decode_sync(
-    env: Env,
-    src: Either<String, &[u8]>,
-    options: Option<DecodeOptions>,
-) -> napi::Result<DecodedAudio> {
-    convert_options(options)
-        .and_then(|o| quaver::decode(to_input(src), &o))
-        .map_err(|e| js_error(&env, e))
-        .and_then(to_decoded)
-}
-
-/// Resample planar channels from `sampleRate` to `targetRate` (exact output length).
-#[napi(ts_return_type = "Promise<DecodedAudio>")]
-pub fn resample(
-    channels: Vec<Float32Array>,
-    sample_rate: u32,
-    target_rate: u32,
-    quality: Option<String>,
-    signal: Option<AbortSignal>,
-) -> AsyncTask<AudioTask> {
-    let data = planar(&channels);
-    let work = move || {
-        let q: quaver::Quality = quality.as_deref().unwrap_or("balanced").parse()?;
-        quaver::resample(
-            &quaver::AudioBuffer::from_planar(sample_rate, data)?,
-            target_rate,
-            q,
+promise_and_sync! {
+    #[doc = "Resample planar channels from `sampleRate` to `targetRate` (exact output length)."]
+    #[sync_doc = "`resample`, blocking the calling thread."]
+    #[ts_return = "DecodedAudio", "Promise<DecodedAudio>"]
+    fn resample, resample_sync(
+        env,
+        #[ts = "Array<Float32Array>"] channels: Vec<Float32Array>,
+        sample_rate: u32,
+        target_rate: u32,
+        #[ts = "string | undefined | null"] quality: Option<String>,
+    ) -> Job<quaver::AudioBuffer, DecodedAudio> {
+        let data = planar(&channels);
+        Job::new(
+            move || {
+                let q: quaver::Quality = quality.as_deref().unwrap_or("balanced").parse()?;
+                quaver::resample(&quaver::AudioBuffer::from_planar(sample_rate, data)?, target_rate, q)
+            },
+            to_decoded,
         )
-    };
-    AsyncTask::with_optional_signal(Job::new(work, to_decoded), signal)
+    }
 }
 
-/// `resample`, blocking the calling thread.
-#[napi]
-pub fn resample_sync(
-    env: Env,
-    channels: Vec<Float32Array>,
-    sample_rate: u32,
-    target_rate: u32,
-    quality: Option<String>,
-) -> napi::Result<DecodedAudio> {
-    let run = || {
-        let q: quaver::Quality = quality.as_deref().unwrap_or("balanced").parse()?;
-        quaver::resample(
-            &quaver::AudioBuffer::from_planar(sample_rate, planar(&channels))?,
-            target_rate,
-            q,
+promise_and_sync! {
+    #[doc = "Encode to MP3, Opus (Ogg) or FLAC, chosen by the output's extension or `options.codec`;"]
+    #[doc = "gapless, tags copied from the source. Unknown options reject with ERR_QUAVER_INVALID_ARGUMENT."]
+    #[sync_doc = "`encode`, blocking the calling thread."]
+    #[ts_return = "EncodeReport", "Promise<EncodeReport>"]
+    fn encode, encode_sync(
+        env,
+        #[ts = "string | Uint8Array"] src: Either<String, &[u8]>,
+        output: String,
+        #[ts = "EncodeOptions | undefined | null"] options: Option<serde_json::Value>,
+    ) -> Job<serde_json::Value, Json> {
+        let input = to_input(src);
+        Job::new(
+            move || {
+                let o: quaver::EncodeOptions = opts(options)?;
+                report(quaver::encode(input, &output, &o))
+            },
+            json,
         )
-    };
-    run().map_err(|e| js_error(&env, e)).and_then(to_decoded)
+    }
 }
 
-/// A task producing a JSON report.
-pub type ReportTask = Job<serde_json::Value, Json>;
-
-fn report<T: serde::Serialize>(r: quaver::Result<T>) -> quaver::Result<serde_json::Value> {
-    r.and_then(|v| serde_json::to_value(v).map_err(|e| quaver::Error::Internal(e.to_string())))
+/// `[{ path, options? }, …]` as the facade's encode targets.
+fn encode_targets(v: serde_json::Value) -> quaver::Result<Vec<quaver::EncodeTarget>> {
+    let serde_json::Value::Array(items) = v else {
+        return Err(quaver::Error::invalid(
+            "targets must be an array of { path, options? } objects",
+        ));
+    };
+    items
+        .into_iter()
+        .enumerate()
+        .map(|(i, t)| {
+            let serde_json::Value::Object(mut m) = t else {
+                return Err(quaver::Error::invalid(format!(
+                    "targets[{i}] must be a {{ path, options? }} object"
+                )));
+            };
+            let path = match m.remove("path") {
+                Some(serde_json::Value::String(p)) => std::path::PathBuf::from(p),
+                _ => {
+                    return Err(quaver::Error::invalid(format!(
+                        "targets[{i}].path must be a string"
+                    )))
+                }
+            };
+            let options = quaver::options::from_json(m.remove("options").unwrap_or_default())?;
+            if let Some(k) = m.keys().next() {
+                return Err(quaver::Error::invalid(format!(
+                    "targets[{i}]: unknown key `{k}` (known: options, path)"
+                )));
+            }
+            Ok(quaver::EncodeTarget { path, options })
+        })
+        .collect()
 }
 
-/// Encode to MP3, Opus (Ogg) or FLAC, chosen by the output's extension or `options.codec`;
-/// gapless, tags copied from the source. Unknown options reject with ERR_QUAVER_INVALID_ARGUMENT.
-#[napi(
-    ts_args_type = "src: string | Uint8Array, output: string, options?: EncodeOptions | undefined | null, signal?: AbortSignal | undefined | null",
-    ts_return_type = "Promise<EncodeReport>"
-)]
-pub fn encode(
-    src: Either<String, &[u8]>,
-    output: String,
-    options: Option<serde_json::Value>,
-    signal: Option<AbortSignal>,
-) -> AsyncTask<ReportTask> {
-    let input = to_input(src);
-    let work = move || {
-        let opts: quaver::EncodeOptions = quaver::options::from_json(options.unwrap_or_default())?;
-        report(quaver::encode(input, &output, &opts))
-    };
-    AsyncTask::with_optional_signal(Job::new(work, |v| Ok(Json(v))), signal)
-}
-
-/// `encode`, blocking the calling thread.
-#[napi(
-    ts_args_type = "src: string | Uint8Array, output: string, options?: EncodeOptions | undefined | null",
-    ts_return_type = "EncodeReport"
-)]
-pub fn encode_sync(
-    env: Env,
-    src: Either<String, &[u8]>,
-    output: String,
-    options: Option<serde_json::Value>,
-) -> napi::Result<Json> {
-    let run = || {
-        let opts: quaver::EncodeOptions = quaver::options::from_json(options.unwrap_or_default())?;
-        report(quaver::encode(to_input(src), &output, &opts))
-    };
-    run().map(Json).map_err(|e| js_error(&env, e))
+promise_and_sync! {
+    #[doc = "Decode once and encode every target (`{ path, options? }`, as `encode` takes them) in"]
+    #[doc = "parallel on quaver's thread pool; reports in target order. Any failure rejects the"]
+    #[doc = "whole call and no target file is left half-written."]
+    #[sync_doc = "`encodeMany`, blocking the calling thread."]
+    #[ts_return = "EncodeReport[]", "Promise<EncodeReport[]>"]
+    fn encode_many, encode_many_sync(
+        env,
+        #[ts = "string | Uint8Array"] src: Either<String, &[u8]>,
+        #[ts = "EncodeTarget[]"] targets: serde_json::Value,
+    ) -> Job<serde_json::Value, Json> {
+        let input = to_input(src);
+        Job::new(move || report(quaver::encode_many(input, &encode_targets(targets)?)), json)
+    }
 }
 
 /// Cap the threads quaver uses in this process (also `QUAVER_NUM_THREADS`).
@@ -283,40 +373,53 @@ pub fn get_num_threads() -> u32 {
     quaver::runtime::num_threads() as u32
 }
 
-fn opts<T: serde::Serialize + serde::de::DeserializeOwned + Default>(
-    v: Option<serde_json::Value>,
-) -> quaver::Result<T> {
-    quaver::options::from_json(v.unwrap_or_default())
+promise_and_sync! {
+    #[doc = "Decode once and run the analyses `options` enables (loudness, tempo, key and features by"]
+    #[doc = "default). The result is the CLI's `quaver analyze --json` object."]
+    #[sync_doc = "`analyze`, blocking the calling thread."]
+    #[ts_return = "Analysis", "Promise<Analysis>"]
+    fn analyze, analyze_sync(
+        env,
+        #[ts = "string | Uint8Array"] src: Either<String, &[u8]>,
+        #[ts = "AnalysisOptions | undefined | null"] options: Option<serde_json::Value>,
+    ) -> Job<serde_json::Value, Json> {
+        let input = to_input(src);
+        Job::new(move || report(quaver::analyze(input, &opts(options)?)), json)
+    }
 }
 
-/// Decode once and run the analyses `options` enables (loudness, tempo, key and features by
-/// default). The result is the CLI's `quaver analyze --json` object.
-#[napi(
-    ts_args_type = "src: string | Uint8Array, options?: AnalysisOptions | undefined | null, signal?: AbortSignal | undefined | null",
-    ts_return_type = "Promise<Analysis>"
-)]
-pub fn analyze(
-    src: Either<String, &[u8]>,
-    options: Option<serde_json::Value>,
-    signal: Option<AbortSignal>,
-) -> AsyncTask<ReportTask> {
-    let input = to_input(src);
-    let work = move || report(quaver::analyze(input, &opts(options)?));
-    AsyncTask::with_optional_signal(Job::new(work, |v| Ok(Json(v))), signal)
+/// A feature vector given as one, or inside an `Analysis` (its `features`).
+fn feature_vector(v: serde_json::Value, which: &str) -> quaver::Result<quaver::FeatureVector> {
+    let v = match v {
+        serde_json::Value::Object(mut m) if !m.contains_key("values") => {
+            m.remove("features").ok_or_else(|| {
+                quaver::Error::invalid(format!(
+                    "{which} is neither a feature vector nor an analysis with `features` \
+                     (analyze with music features on)"
+                ))
+            })?
+        }
+        v => v,
+    };
+    serde_json::from_value(v)
+        .map_err(|e| quaver::Error::invalid(format!("{which}: not a feature vector: {e}")))
 }
 
-/// `analyze`, blocking the calling thread.
+/// Similarity of two tracks' feature vectors in [0, 1] (1 = identical); each argument is an
+/// `Analysis` (its `features` are used) or a `FeatureVector`. Vectors of different versions
+/// have similarity 0. Cheap arithmetic, so there is no Promise form.
 #[napi(
-    ts_args_type = "src: string | Uint8Array, options?: AnalysisOptions | undefined | null",
-    ts_return_type = "Analysis"
+    ts_args_type = "a: FeatureVector | Analysis, b: FeatureVector | Analysis",
+    ts_return_type = "number"
 )]
-pub fn analyze_sync(
-    env: Env,
-    src: Either<String, &[u8]>,
-    options: Option<serde_json::Value>,
-) -> napi::Result<Json> {
-    let run = || report(quaver::analyze(to_input(src), &opts(options)?));
-    run().map(Json).map_err(|e| js_error(&env, e))
+pub fn similarity(env: Env, a: serde_json::Value, b: serde_json::Value) -> napi::Result<f64> {
+    let run = || {
+        Ok(quaver::similarity(
+            &feature_vector(a, "a")?,
+            &feature_vector(b, "b")?,
+        ))
+    };
+    run().map_err(|e| js_error(&env, e))
 }
 
 /// Waveform peaks in BBC audiowaveform's model (what peaks.js and waveform-data.js read).
@@ -406,46 +509,48 @@ impl Waveform {
     }
 }
 
-/// A task producing waveform peaks.
-pub type WaveformTask = Job<quaver::Waveform, Waveform>;
-
 fn to_waveform(w: quaver::Waveform) -> napi::Result<Waveform> {
     Ok(Waveform { inner: w })
 }
 
-/// Waveform peaks of a file or buffer (`options.width` fits the track into that many pixels).
-#[napi(
-    ts_args_type = "src: string | Uint8Array, options?: WaveformOptions | undefined | null, signal?: AbortSignal | undefined | null",
-    ts_return_type = "Promise<Waveform>"
-)]
-pub fn waveform(
-    src: Either<String, &[u8]>,
-    options: Option<serde_json::Value>,
-    signal: Option<AbortSignal>,
-) -> AsyncTask<WaveformTask> {
-    let input = to_input(src);
-    let work = move || quaver::waveform(input, &opts(options)?);
-    AsyncTask::with_optional_signal(Job::new(work, to_waveform), signal)
+fn to_waveforms(all: Vec<quaver::Waveform>) -> napi::Result<Vec<Waveform>> {
+    Ok(all.into_iter().map(|inner| Waveform { inner }).collect())
 }
 
-/// `waveform`, blocking the calling thread.
-#[napi(
-    ts_args_type = "src: string | Uint8Array, options?: WaveformOptions | undefined | null",
-    ts_return_type = "Waveform"
-)]
-pub fn waveform_sync(
-    env: Env,
-    src: Either<String, &[u8]>,
-    options: Option<serde_json::Value>,
-) -> napi::Result<Waveform> {
-    let run = || quaver::waveform(to_input(src), &opts(options)?);
-    run().map_err(|e| js_error(&env, e)).and_then(to_waveform)
+promise_and_sync! {
+    #[doc = "Waveform peaks of a file or buffer (`options.width` fits the track into that many pixels)."]
+    #[sync_doc = "`waveform`, blocking the calling thread."]
+    #[ts_return = "Waveform", "Promise<Waveform>"]
+    fn waveform, waveform_sync(
+        env,
+        #[ts = "string | Uint8Array"] src: Either<String, &[u8]>,
+        #[ts = "WaveformOptions | undefined | null"] options: Option<serde_json::Value>,
+    ) -> Job<quaver::Waveform, Waveform> {
+        let input = to_input(src);
+        Job::new(move || quaver::waveform(input, &opts(options)?), to_waveform)
+    }
 }
 
-fn ladder(spec: Option<serde_json::Value>) -> quaver::Result<quaver::Ladder> {
+promise_and_sync! {
+    #[doc = "Waveform peaks at the main zoom level (`options.samples_per_pixel`, or `options.width`)"]
+    #[doc = "and at every level of `options.zoom_levels` (samples per pixel), from one decode: the"]
+    #[doc = "main level first, then the zoom levels in the order given."]
+    #[sync_doc = "`waveformZooms`, blocking the calling thread."]
+    #[ts_return = "Waveform[]", "Promise<Waveform[]>"]
+    fn waveform_zooms, waveform_zooms_sync(
+        env,
+        #[ts = "string | Uint8Array"] src: Either<String, &[u8]>,
+        #[ts = "WaveformOptions | undefined | null"] options: Option<serde_json::Value>,
+    ) -> Job<Vec<quaver::Waveform>, Vec<Waveform>> {
+        let input = to_input(src);
+        Job::new(move || quaver::waveform_zooms(input, &opts(options)?), to_waveforms)
+    }
+}
+
+fn ladder(spec: serde_json::Value) -> quaver::Result<quaver::Ladder> {
     let l = match spec {
-        None | Some(serde_json::Value::Null) => quaver::Ladder::standard(),
-        Some(serde_json::Value::String(name)) => match name.as_str() {
+        serde_json::Value::Null => quaver::Ladder::standard(),
+        serde_json::Value::String(name) => match name.as_str() {
             "standard" => quaver::Ladder::standard(),
             "hifi" => quaver::Ladder::hifi(),
             other => {
@@ -454,81 +559,198 @@ fn ladder(spec: Option<serde_json::Value>) -> quaver::Result<quaver::Ladder> {
                 )))
             }
         },
-        Some(v) => quaver::options::from_json(v)?,
+        v => quaver::options::from_json(v)?,
     };
     l.validate()?;
     Ok(l)
 }
 
-/// Package for adaptive streaming: every rendition of the ladder (`"standard"`, `"hifi"` or a
-/// ladder object) as CMAF segments with HLS and DASH manifests in `outDir`.
-#[napi(
-    ts_args_type = "src: string | Uint8Array, outDir: string, ladder?: 'standard' | 'hifi' | Ladder | undefined | null, signal?: AbortSignal | undefined | null",
-    ts_return_type = "Promise<PackageReport>"
-)]
-pub fn package(
-    src: Either<String, &[u8]>,
-    out_dir: String,
-    ladder_spec: Option<serde_json::Value>,
-    signal: Option<AbortSignal>,
-) -> AsyncTask<ReportTask> {
-    let input = to_input(src);
-    let work = move || report(quaver::package(input, &out_dir, &ladder(ladder_spec)?));
-    AsyncTask::with_optional_signal(Job::new(work, |v| Ok(Json(v))), signal)
+/// The ladder of `package`'s third argument: a ladder name or object (`rest`), or, when
+/// `is_options`, `{ ladder?, onProgress? }`.
+fn package_ladder(
+    rest: quaver::Result<serde_json::Value>,
+    own_ladder: Option<serde_json::Value>,
+    is_options: bool,
+) -> quaver::Result<quaver::Ladder> {
+    let rest = rest?;
+    if !is_options {
+        return ladder(rest);
+    }
+    if let Some(k) = rest.as_object().and_then(|m| m.keys().next()) {
+        return Err(quaver::Error::invalid(format!(
+            "unknown package option `{k}` (known: ladder, onProgress; or pass a ladder object)"
+        )));
+    }
+    ladder(own_ladder.unwrap_or_default())
 }
 
-/// `package`, blocking the calling thread.
-#[napi(
-    ts_args_type = "src: string | Uint8Array, outDir: string, ladder?: 'standard' | 'hifi' | Ladder | undefined | null",
-    ts_return_type = "PackageReport"
-)]
-pub fn package_sync(
-    env: Env,
-    src: Either<String, &[u8]>,
-    out_dir: String,
-    ladder_spec: Option<serde_json::Value>,
-) -> napi::Result<Json> {
-    let run = || {
-        report(quaver::package(
-            to_input(src),
-            &out_dir,
-            &ladder(ladder_spec)?,
-        ))
-    };
-    run().map(Json).map_err(|e| js_error(&env, e))
+/// A reader that reports how much of the input the decoder has read.
+struct Counting<R> {
+    inner: R,
+    len: u64,
+    read: u64,
+    next: u64,
+    progress: Progress<PackageProgress>,
 }
 
-/// The whole upload pipeline from one decode into `outDir`: analysis, waveform files, catalog
-/// check (`catalog`, `add_to_catalog`), MP3 downloads, HLS + DASH ladder; `report.json` is
-/// written last and returned. Options are the facade's `IngestOptions` (unknown keys reject).
-#[napi(
-    ts_args_type = "src: string | Uint8Array, outDir: string, options?: IngestOptions | undefined | null, signal?: AbortSignal | undefined | null",
-    ts_return_type = "Promise<IngestReport>"
-)]
-pub fn ingest(
-    src: Either<String, &[u8]>,
-    out_dir: String,
-    options: Option<serde_json::Value>,
-    signal: Option<AbortSignal>,
-) -> AsyncTask<ReportTask> {
-    let input = to_input(src);
-    let work = move || report(quaver::ingest(input, &out_dir, &opts(options)?));
-    AsyncTask::with_optional_signal(Job::new(work, |v| Ok(Json(v))), signal)
+impl<R> Counting<R> {
+    /// Share of the input read while decoding: 0..0.95 (encoding and writing the package
+    /// follow the last read).
+    fn report(&mut self) {
+        if self.read < self.next {
+            return;
+        }
+        self.next = self.read + (self.len / 200).max(64 * 1024);
+        let fraction = if self.len > 0 {
+            0.95 * (self.read as f64 / self.len as f64).min(1.0)
+        } else {
+            0.0
+        };
+        self.progress.send(PackageProgress {
+            stage: "decode".into(),
+            fraction,
+            bytes: self.read.min(self.len) as f64,
+        });
+    }
 }
 
-/// `ingest`, blocking the calling thread.
-#[napi(
-    ts_args_type = "src: string | Uint8Array, outDir: string, options?: IngestOptions | undefined | null",
-    ts_return_type = "IngestReport"
-)]
-pub fn ingest_sync(
-    env: Env,
+impl<R: std::io::Read> std::io::Read for Counting<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.read += n as u64;
+        self.report();
+        Ok(n)
+    }
+}
+
+impl<R: std::io::Seek> std::io::Seek for Counting<R> {
+    fn seek(&mut self, pos: std::io::SeekFrom) -> std::io::Result<u64> {
+        self.inner.seek(pos)
+    }
+}
+
+/// `src` as an input whose reads are reported to `progress` (the same bytes, hint and errors
+/// as the plain input), and its length in bytes.
+fn counted_input(
     src: Either<String, &[u8]>,
-    out_dir: String,
-    options: Option<serde_json::Value>,
-) -> napi::Result<Json> {
-    let run = || report(quaver::ingest(to_input(src), &out_dir, &opts(options)?));
-    run().map(Json).map_err(|e| js_error(&env, e))
+    progress: Progress<PackageProgress>,
+) -> quaver::Result<(quaver::Input, u64)> {
+    match src {
+        Either::A(path) => {
+            let path = std::path::PathBuf::from(path);
+            let file = std::fs::File::open(&path).map_err(|e| quaver::Error::io(&path, e))?;
+            let meta = file.metadata().map_err(|e| quaver::Error::io(&path, e))?;
+            if meta.is_dir() {
+                return Err(quaver::Error::invalid(format!(
+                    "{} is a directory",
+                    path.display()
+                )));
+            }
+            let hint = path
+                .extension()
+                .and_then(|e| e.to_str())
+                .map(str::to_lowercase);
+            let r = Counting {
+                inner: file,
+                len: meta.len(),
+                read: 0,
+                next: 0,
+                progress,
+            };
+            Ok((quaver::Input::reader(r, hint.as_deref()), meta.len()))
+        }
+        Either::B(bytes) => {
+            let len = bytes.len() as u64;
+            let r = Counting {
+                len,
+                inner: std::io::Cursor::new(bytes.to_vec()),
+                read: 0,
+                next: 0,
+                progress,
+            };
+            Ok((quaver::Input::reader(r, None), len))
+        }
+    }
+}
+
+promise_and_sync! {
+    #[doc = "Package for adaptive streaming: every rendition of the ladder as CMAF segments with HLS"]
+    #[doc = "and DASH manifests in `outDir`. The third argument is a ladder (`\"standard\"`, `\"hifi\"` or"]
+    #[doc = "a ladder object) or `{ ladder?, onProgress? }`; `onProgress` receives"]
+    #[doc = "`PackageProgress` reports (from worker threads, through the event loop)."]
+    #[sync_doc = "`package`, blocking the calling thread (`onProgress` is called on it, during the call)."]
+    #[ts_return = "PackageReport", "Promise<PackageReport>"]
+    fn package, package_sync(
+        env,
+        #[ts = "string | Uint8Array"] src: Either<String, &[u8]>,
+        out_dir: String,
+        #[ts = "'standard' | 'hifi' | Ladder | PackageOptions | undefined | null"] ladder: Option<Unknown>,
+    ) -> Job<serde_json::Value, Json> {
+        let o = js_options(ladder, &["ladder"])?;
+        let is_options = o.on_progress.is_some() || o.own.contains_key("ladder");
+        let spec = package_ladder(o.rest, o.own.get("ladder").cloned(), is_options);
+        let mut ctl = Control::default();
+        let progress = ctl.progress::<PackageProgress>(o.on_progress);
+        let input = match &progress {
+            Ok(Some(p)) => counted_input(src, p.clone()),
+            _ => Ok((to_input(src), 0)),
+        };
+        let work = move || {
+            let (progress, ladder, (input, len)) = (progress?, spec?, input?);
+            let r = report(quaver::package(input, &out_dir, &ladder))?;
+            if let Some(p) = progress {
+                p.send(PackageProgress { stage: "done".into(), fraction: 1.0, bytes: len as f64 });
+            }
+            Ok(r)
+        };
+        Job::new(work, json).with(ctl)
+    }
+}
+
+fn ingest_hooks(
+    progress: Option<Progress<IngestProgress>>,
+    ctl: &Control,
+) -> quaver::ingest::Hooks {
+    quaver::ingest::Hooks {
+        progress: progress.map(|p| {
+            std::sync::Arc::new(move |r: &quaver::ingest::Progress| {
+                p.send(IngestProgress {
+                    stage: r.stage.into(),
+                    fraction: r.fraction,
+                    frames: r.frames as f64,
+                })
+            }) as quaver::ingest::ProgressFn
+        }),
+        cancel: Some(ctl.cancel.clone()),
+    }
+}
+
+promise_and_sync! {
+    #[doc = "The whole upload pipeline from one decode into `outDir`: analysis, waveform files, catalog"]
+    #[doc = "check (`catalog`, `add_to_catalog`), MP3 downloads, HLS + DASH ladder; `report.json` is"]
+    #[doc = "written last and returned. Options are the facade's `IngestOptions` (unknown keys"]
+    #[doc = "reject) plus `onProgress`, which receives `IngestProgress` reports. Aborting `signal`"]
+    #[doc = "stops a running ingest too (ERR_QUAVER_CANCELLED; `outDir` is left as it was)."]
+    #[sync_doc = "`ingest`, blocking the calling thread (`onProgress` is called on it, during the call)."]
+    #[ts_return = "IngestReport", "Promise<IngestReport>"]
+    fn ingest, ingest_sync(
+        env,
+        #[ts = "string | Uint8Array"] src: Either<String, &[u8]>,
+        out_dir: String,
+        #[ts = "IngestOptions | undefined | null"] options: Option<Unknown>,
+    ) -> Job<serde_json::Value, Json> {
+        let o = js_options(options, &[])?;
+        let mut ctl = Control::default();
+        let progress = ctl.progress::<IngestProgress>(o.on_progress);
+        let (rest, hooks) = (o.rest, ctl.clone());
+        let input = to_input(src);
+        let work = move || {
+            let opts: quaver::IngestOptions = quaver::options::from_json(rest?)?;
+            let hooks = ingest_hooks(progress?, &hooks);
+            report(quaver::ingest::ingest_with(input, &out_dir, &opts, &hooks))
+        };
+        Job::new(work, json).with(ctl)
+    }
 }
 
 /// Test hook: a panic inside quaver rejects with `ERR_QUAVER_INTERNAL`, never crashes Node.
@@ -537,53 +759,37 @@ pub fn debug_panic(env: Env) -> napi::Result<()> {
     quaver::runtime::debug_panic("node").map_err(|e| js_error(&env, e))
 }
 
-/// Chromaprint (AcoustID) fingerprint of the first `maxSeconds` (default 120, like `fpcalc`;
-/// 0 = all).
-#[napi(ts_return_type = "Promise<Chromaprint>")]
-pub fn chromaprint(
-    src: Either<String, &[u8]>,
-    max_seconds: Option<f64>,
-    signal: Option<AbortSignal>,
-) -> AsyncTask<ReportTask> {
-    let input = to_input(src);
-    let work = move || report(quaver::chromaprint(input, max_seconds.unwrap_or(120.0)));
-    AsyncTask::with_optional_signal(Job::new(work, |v| Ok(Json(v))), signal)
+promise_and_sync! {
+    #[doc = "Chromaprint (AcoustID) fingerprint of the first `maxSeconds` (default 120, like `fpcalc`;"]
+    #[doc = "0 = all)."]
+    #[sync_doc = "`chromaprint`, blocking the calling thread."]
+    #[ts_return = "Chromaprint", "Promise<Chromaprint>"]
+    fn chromaprint, chromaprint_sync(
+        env,
+        #[ts = "string | Uint8Array"] src: Either<String, &[u8]>,
+        #[ts = "number | undefined | null"] max_seconds: Option<f64>,
+    ) -> Job<serde_json::Value, Json> {
+        let input = to_input(src);
+        Job::new(move || report(quaver::chromaprint(input, max_seconds.unwrap_or(120.0))), json)
+    }
 }
 
-/// `chromaprint`, blocking the calling thread.
-#[napi(ts_return_type = "Chromaprint")]
-pub fn chromaprint_sync(
-    env: Env,
-    src: Either<String, &[u8]>,
-    max_seconds: Option<f64>,
-) -> napi::Result<Json> {
-    report(quaver::chromaprint(
-        to_input(src),
-        max_seconds.unwrap_or(120.0),
-    ))
-    .map(Json)
-    .map_err(|e| js_error(&env, e))
+promise_and_sync! {
+    #[doc = "Frame-level matrices (mel dB, 20 MFCCs, chroma, centroid, roll-off, flatness) on mono"]
+    #[doc = "22 050 Hz with librosa's framing; one row per frame."]
+    #[sync_doc = "`frameFeatures`, blocking the calling thread."]
+    #[ts_return = "FrameMatrices", "Promise<FrameMatrices>"]
+    fn frame_features, frame_features_sync(
+        env,
+        #[ts = "string | Uint8Array"] src: Either<String, &[u8]>,
+    ) -> Job<serde_json::Value, Json> {
+        let input = to_input(src);
+        Job::new(move || report(quaver::frame_features(input)), json)
+    }
 }
 
-/// Frame-level matrices (mel dB, 20 MFCCs, chroma, centroid, roll-off, flatness) on mono
-/// 22 050 Hz with librosa's framing; one row per frame.
-#[napi(ts_return_type = "Promise<FrameMatrices>")]
-pub fn frame_features(
-    src: Either<String, &[u8]>,
-    signal: Option<AbortSignal>,
-) -> AsyncTask<ReportTask> {
-    let input = to_input(src);
-    let work = move || report(quaver::frame_features(input));
-    AsyncTask::with_optional_signal(Job::new(work, |v| Ok(Json(v))), signal)
-}
-
-/// `frameFeatures`, blocking the calling thread.
-#[napi(ts_return_type = "FrameMatrices")]
-pub fn frame_features_sync(env: Env, src: Either<String, &[u8]>) -> napi::Result<Json> {
-    report(quaver::frame_features(to_input(src)))
-        .map(Json)
-        .map_err(|e| js_error(&env, e))
-}
+/// A task producing a JSON report.
+pub type ReportTask = Job<serde_json::Value, Json>;
 
 type Shared = std::sync::Arc<std::sync::RwLock<quaver::FingerprintIndex>>;
 
