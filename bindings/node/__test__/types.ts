@@ -58,3 +58,61 @@ async function ingestUsage(): Promise<number> {
   return r.outputs.length + s.outputs.length
 }
 void ingestUsage
+
+import {
+  analyzeMany, analyzeManySync, waveformZooms, waveformZoomsSync, similarity, encodeMany, encodeManySync, ingestBatch,
+  ingestBatchSync, AnalysisStream, package as pkg2, packageSync,
+  type Settled, type BatchResult, type IngestProgress, type PackageProgress, type CountProgress, type BatchProgress,
+  type FeatureVector, type StreamResult, type EncodeTarget, type QuaverError, type PackageOptions, type AnalyzeManyOptions,
+  type IngestBatchOptions, type EncodeReport,
+} from '../index.js'
+
+async function parity(signal: AbortSignal): Promise<void> {
+  const opts: AnalyzeManyOptions = { jobs: 2, music: { tempo: true }, onProgress: (p: CountProgress) => console.log(p.done / p.total) }
+  const many: Array<Settled<Analysis>> = await analyzeMany(['a.flac', new Uint8Array(8)], opts, signal)
+  for (const r of many) {
+    if (r.status === 'fulfilled') {
+      const bpm: number | undefined = r.value.tempo?.bpm
+      console.log(bpm)
+    } else {
+      const e: QuaverError = r.reason
+      console.log(e.code, e.message)
+    }
+  }
+  const sync: Array<Settled<Analysis>> = analyzeManySync(['a.flac'])
+  const zooms: Waveform[] = await waveformZooms('a.flac', { zoom_levels: [512, 1024] }, signal)
+  const spp: number[] = waveformZoomsSync('a.flac').map((w) => w.samplesPerPixel)
+  const a = await analyze('a.flac')
+  const fv: FeatureVector | undefined = a.features
+  const s1: number = similarity(a, a)
+  const s2: number = similarity(fv!, a)
+  const targets: EncodeTarget[] = [{ path: 'a.opus', options: { bitrate_kbps: 96 } }, { path: 'a.mp3' }]
+  const reports: EncodeReport[] = await encodeMany('a.flac', targets, signal)
+  const again: EncodeReport[] = encodeManySync(new Uint8Array(4), targets)
+  const bo: IngestBatchOptions = { jobs: 2, ladder: null, onProgress: (p: BatchProgress) => console.log(p.input, p.outDir, p.ok) }
+  const batch: BatchResult[] = await ingestBatch(['a.flac', 'b.mp3'], 'out', bo, signal)
+  for (const b of batch) {
+    if (b.status === 'ok') console.log(b.input, b.outDir, b.report.outputs.length)
+    else console.log(b.input, b.error.code)
+  }
+  const bs: BatchResult[] = ingestBatchSync(['a.flac'], 'out')
+  const r: IngestReport = await ingest('a.flac', 'out', {
+    onProgress: (p: IngestProgress) => {
+      const stage: 'decode' | 'fingerprint' | 'write' | 'done' = p.stage
+      console.log(stage, p.fraction, p.frames)
+    },
+  }, signal)
+  const po: PackageOptions = { ladder: 'hifi', onProgress: (p: PackageProgress) => console.log(p.stage, p.fraction, p.bytes) }
+  const p: PackageReport = await pkg2('a.flac', 'out', po, signal)
+  const ps: PackageReport = packageSync('a.flac', 'out', { onProgress: () => {} })
+  const stream = new AnalysisStream(48000, 2, { loudness: null })
+  await stream.push(new Float32Array(9600))
+  stream.pushSync([new Float32Array(4800), new Float32Array(4800)])
+  const frames: number = stream.frames
+  const done: StreamResult = await stream.finish(signal)
+  const snippet: Buffer = done.snippet
+  const lufs: number | null | undefined = done.analysis.loudness?.integrated_lufs
+  const done2: StreamResult = new AnalysisStream(8000, 1).finishSync()
+  console.log(sync, zooms, spp, s1, s2, reports, again, bs, r, p, ps, frames, snippet, lufs, done2)
+}
+void parity(new AbortController().signal)
