@@ -45,9 +45,9 @@ macro_rules! promise_and_sync {
 }
 
 mod job;
-mod many;
+pub mod many;
 mod progress;
-mod stream;
+pub mod stream;
 
 pub use job::{Control, Job};
 pub use progress::{BatchProgress, CountProgress, IngestProgress, PackageProgress, Progress};
@@ -143,10 +143,11 @@ impl JsOptions<'_> {
     }
 }
 
-fn to_value(v: Unknown<'_>) -> quaver::Result<serde_json::Value> {
+/// A JS value as JSON (what the facade's options parser reads); `what` names it in the error.
+fn to_value(v: Unknown<'_>, what: &str) -> quaver::Result<serde_json::Value> {
     // SAFETY: `v` is a live value of the current call, converted with its own env.
     unsafe { serde_json::Value::from_napi_value(v.value().env, v.raw()) }
-        .map_err(|e| quaver::Error::invalid(e.reason))
+        .map_err(|e| quaver::Error::invalid(format!("{what}: {}", e.reason)))
 }
 
 /// Split `v` (an options object, or null/undefined) as [`JsOptions`] describes. Keys whose
@@ -159,10 +160,9 @@ fn js_options<'a>(v: Option<Unknown<'a>>, own: &[&str]) -> napi::Result<JsOption
     };
     let Some(v) = v else { return Ok(out) };
     let ty = v.get_type()?;
-    let is_array = v.is_array()?;
-    if ty != ValueType::Object || is_array {
+    if ty != ValueType::Object || v.is_array()? {
         if !matches!(ty, ValueType::Null | ValueType::Undefined) {
-            out.rest = to_value(v);
+            out.rest = to_value(v, "options");
         }
         return Ok(out);
     }
@@ -176,22 +176,16 @@ fn js_options<'a>(v: Option<Unknown<'a>>, own: &[&str]) -> napi::Result<JsOption
         }
         if key == "onProgress" {
             out.on_progress = Some(value);
-        } else if own.contains(&key.as_str()) {
-            match to_value(value) {
-                Ok(j) => {
-                    out.own.insert(key, j);
-                }
-                Err(e) => out.rest = Err(e),
+            continue;
+        }
+        match to_value(value, &format!("option `{key}`")) {
+            Ok(j) if own.contains(&key.as_str()) => {
+                out.own.insert(key, j);
             }
-        } else {
-            match to_value(value) {
-                Ok(j) => {
-                    rest.insert(key, j);
-                }
-                Err(e) => {
-                    out.rest = Err(quaver::Error::invalid(format!("option `{key}`: {e}")));
-                }
+            Ok(j) => {
+                rest.insert(key, j);
             }
+            Err(e) => out.rest = Err(e),
         }
     }
     if out.rest.is_ok() {
