@@ -37,7 +37,7 @@ use sha2::{Digest, Sha256};
 
 use crate::{
     runtime, AudioBuffer, AudioInfo, Codec, DecodeOptions, Decoder, EncodeOptions, Error, Input,
-    Ladder, Result,
+    Ladder, Limits, Result,
 };
 
 /// Width of `waveform.png` by default (pixels).
@@ -97,6 +97,9 @@ pub struct IngestOptions {
     pub scan: ScanOptions,
     /// Accept inputs whose every sample is below -100 dBFS (rejected by default).
     pub allow_silent: bool,
+    /// Resource limits: what the input may claim (channels, rate, duration) and the most
+    /// bytes this call may write ([`Limits::max_output_bytes`]).
+    pub limits: Limits,
 }
 
 impl Default for IngestOptions {
@@ -116,6 +119,7 @@ impl Default for IngestOptions {
             add_to_catalog: None,
             scan: ScanOptions::default(),
             allow_silent: false,
+            limits: Limits::default(),
         }
     }
 }
@@ -323,15 +327,31 @@ fn ingest_inner(
         Some(dir) => Some(crate::FingerprintIndex::open(dir)?),
         None => None,
     };
-    let decoder = Decoder::with_options(input, &DecodeOptions::default())?;
+    let decode_options = DecodeOptions {
+        limits: options.limits.clone(),
+        ..DecodeOptions::default()
+    };
+    let decoder = Decoder::with_options(input, &decode_options)?;
     let info = decoder.info().clone();
+    // Refuse before writing anything when the declared length would take the outputs past
+    // the limit; `Watch` enforces the same bound if the decode outgrows the declared length.
+    let max_frames = max_frames_for_output(&info, options);
+    if info.frames > max_frames {
+        return Err(Error::LimitExceeded {
+            what: "output size bound (bytes)",
+            value: output_bound(info.frames, &info, options),
+            limit: options.limits.max_output_bytes,
+        });
+    }
     let staging = Staging::create(out_dir)?;
     let root = staging.dir.clone();
 
     // Every consumer of the one decode, each wrapped to time its work.
     let timings: Arc<Mutex<Vec<(String, f64)>>> = Arc::default();
     let mut stages: Vec<Box<dyn Analyzer>> = Vec::new();
-    let (watch, watch_result) = Watch::new(&info, hooks.clone());
+    let (mut watch, watch_result) = Watch::new(&info, hooks.clone());
+    watch.max_frames = max_frames;
+    watch.max_output_bytes = options.limits.max_output_bytes;
     stages.push(Box::new(watch));
     let native = StreamInfo {
         sample_rate: info.sample_rate,
@@ -728,7 +748,64 @@ struct Watched {
     peak: f32,
 }
 
-/// First stage: counts frames for progress, checks cancellation, tracks the sample peak.
+/// An upper bound of the bytes `ingest` writes for `frames` source frames with `o`'s outputs:
+/// lossy outputs at 1.5 × their bitrate (320 kbit/s when VBR or unset), FLAC at 32-bit PCM
+/// size at the higher of the source rate and 48 kHz, waveforms at 18 bytes per peak per
+/// channel plus the PNG, and 1 MiB of playlists, headers and report.
+fn output_bound(frames: u64, info: &AudioInfo, o: &IngestOptions) -> u64 {
+    let rate = f64::from(info.sample_rate.max(1));
+    let ch = f64::from(info.channels.max(1));
+    let secs = frames as f64 / rate;
+    let flac = secs * rate.max(48_000.0) * ch * 4.0 * 1.05 + 65_536.0;
+    let lossy = |kbps: Option<u32>| secs * f64::from(kbps.unwrap_or(320)) * 125.0 * 1.5 + 65_536.0;
+    let mut bound = f64::from(1u32 << 20);
+    for d in &o.downloads {
+        bound += match d.options.codec {
+            Some(Codec::Flac) => flac,
+            _ => lossy(d.options.bitrate_kbps),
+        };
+    }
+    if let Some(ladder) = &o.ladder {
+        for r in &ladder.renditions {
+            bound += match r.codec {
+                Codec::Flac => flac,
+                _ => lossy(r.bitrate_kbps),
+            };
+        }
+    }
+    if let Some(w) = &o.waveform {
+        let spp = w
+            .zoom_levels
+            .iter()
+            .copied()
+            .chain([w.samples_per_pixel])
+            .min()
+            .unwrap_or(256)
+            .max(1);
+        bound += frames as f64 / f64::from(spp) * ch * 18.0;
+        let r = &o.waveform_render;
+        bound += f64::from(r.width.unwrap_or(WAVEFORM_PNG_WIDTH)) * f64::from(r.height) * 4.0;
+    }
+    bound.min(u64::MAX as f64) as u64
+}
+
+/// The longest source (in frames) whose [`output_bound`] fits `limits.max_output_bytes`.
+fn max_frames_for_output(info: &AudioInfo, o: &IngestOptions) -> u64 {
+    let limit = o.limits.max_output_bytes;
+    // the bound is affine in frames: fixed part + per-frame part
+    let fixed = output_bound(0, info, o);
+    if fixed >= limit {
+        return 0;
+    }
+    let per = (output_bound(1 << 30, info, o) - fixed) as f64 / f64::from(1u32 << 30);
+    if per <= 0.0 {
+        return u64::MAX;
+    }
+    ((limit - fixed) as f64 / per) as u64
+}
+
+/// First stage: counts frames for progress, checks cancellation, tracks the sample peak, and
+/// stops a decode that outgrows the output bound.
 struct Watch {
     hooks: Hooks,
     total: u64,
@@ -736,6 +813,9 @@ struct Watch {
     next_report: u64,
     peak: f32,
     slot: quaver_core::analysis::StageResult<Watched>,
+    /// Most frames whose outputs fit `max_output_bytes`.
+    max_frames: u64,
+    max_output_bytes: u64,
 }
 
 impl Watch {
@@ -749,6 +829,8 @@ impl Watch {
                 next_report: 0,
                 peak: 0.0,
                 slot: slot.clone(),
+                max_frames: u64::MAX,
+                max_output_bytes: u64::MAX,
             },
             slot,
         )
@@ -777,6 +859,14 @@ impl Analyzer for Watch {
             }
         }
         self.frames += chunk.frames() as u64;
+        if self.frames > self.max_frames {
+            return Err(Error::LimitExceeded {
+                what: "output size bound (bytes; the decode outgrew the declared length)",
+                value: (self.max_output_bytes as f64 * self.frames as f64
+                    / self.max_frames.max(1) as f64) as u64,
+                limit: self.max_output_bytes,
+            });
+        }
         if self.frames >= self.next_report {
             let step = (self.total / 200).max(48_000);
             self.next_report = self.frames + step;
@@ -988,5 +1078,77 @@ pub fn batch_inputs(spec: &Path) -> Result<Vec<PathBuf>> {
             .filter(|l| !l.is_empty() && !l.starts_with('#'))
             .map(|l| base.join(l))
             .collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn info(frames: u64) -> AudioInfo {
+        AudioInfo {
+            container: "wav".into(),
+            codec: "pcm_s16le".into(),
+            sample_rate: 44_100,
+            channels: 2,
+            frames,
+            duration_s: frames as f64 / 44_100.0,
+            bits_per_sample: Some(16),
+            bitrate: None,
+            encoder_delay: 0,
+            encoder_padding: 0,
+            tags: Default::default(),
+        }
+    }
+
+    /// The output bound grows with the length and the configured outputs, and the frame cap
+    /// derived from it is the longest input whose bound fits.
+    #[test]
+    fn output_bound_and_frame_cap_agree() {
+        let o = IngestOptions::default();
+        let i = info(0);
+        let minute = output_bound(44_100 * 60, &i, &o);
+        // 2 MP3s (128 + 320) + Opus 64/96/160 = 768 kbit/s, at 1.5x: ~8.6 MB per minute
+        assert!((5_000_000..15_000_000).contains(&minute), "{minute}");
+        let none = IngestOptions {
+            downloads: vec![],
+            ladder: None,
+            waveform: None,
+            ..Default::default()
+        };
+        assert!(output_bound(44_100 * 60, &i, &none) < minute / 4);
+        let o = IngestOptions {
+            limits: Limits {
+                max_output_bytes: 100_000_000,
+                ..Default::default()
+            },
+            ..Default::default()
+        };
+        let cap = max_frames_for_output(&i, &o);
+        assert!(output_bound(cap, &i, &o) <= 100_000_000);
+        assert!(output_bound(cap + 44_100, &i, &o) > 100_000_000);
+    }
+
+    /// A decode that outgrows the declared length is stopped by the first stage once the
+    /// frames seen exceed the cap.
+    #[test]
+    fn watch_stops_a_decode_past_the_output_cap() {
+        let (mut w, _slot) = Watch::new(&info(1000), Hooks::default());
+        w.max_frames = 10_000;
+        w.max_output_bytes = 1_000_000;
+        let chunk = AudioBuffer {
+            sample_rate: 44_100,
+            channels: vec![vec![0.1; 4096]; 2],
+        };
+        for _ in 0..2 {
+            w.process(&chunk).unwrap();
+        }
+        match w.process(&chunk) {
+            Err(Error::LimitExceeded { limit, value, .. }) => {
+                assert_eq!(limit, 1_000_000);
+                assert!(value > limit);
+            }
+            other => panic!("expected LimitExceeded, got {other:?}"),
+        }
     }
 }

@@ -489,3 +489,59 @@ fn cli_prints_a_summary_and_json() {
         Some("QZABC2600001")
     );
 }
+
+/// Issue 12, "max output size": `limits.max_output_bytes` bounds what one ingest may write.
+/// A declared (or estimated) length whose outputs cannot fit is refused before anything is
+/// written and no staging directory is left; the same input passes under the default limit.
+#[test]
+fn output_size_limit_is_enforced_before_and_during_the_decode() {
+    let tmp = tempfile::tempdir().unwrap();
+    let wav = tmp.path().join("chirps.wav");
+    write_wav(&wav, 44_100, &chirps(44_100, 20.0));
+    let limits = quaver::Limits {
+        max_output_bytes: 600_000,
+        ..Default::default()
+    };
+    let opts = IngestOptions {
+        limits: limits.clone(),
+        ..Default::default()
+    };
+    // 20 s with two MP3s (128 + 320) and the standard ladder: ~2.6 MB of outputs
+    let out = tmp.path().join("out");
+    match quaver::ingest(wav.as_path(), &out, &opts) {
+        Err(Error::LimitExceeded { value, limit, .. }) => {
+            assert_eq!(limit, 600_000);
+            assert!(value > 2_000_000, "bound {value}");
+        }
+        other => panic!("expected LimitExceeded, got {other:?}"),
+    }
+    assert!(!out.exists());
+    // An MP3 without a Xing/LAME header does not state its length: the decoder estimates it
+    // from the file size and bitrate, and the bound applies to the estimate. (A decode that
+    // outgrows its declared length is stopped by the ingest's first stage: a unit test in
+    // src/ingest.rs.)
+    let mp3 = tmp.path().join("noxing.mp3");
+    let st = Command::new("ffmpeg")
+        .args(["-nostdin", "-v", "error", "-y", "-i"])
+        .arg(&wav)
+        .args(["-c:a", "libmp3lame", "-b:a", "128k", "-write_xing", "0"])
+        .arg(&mp3)
+        .status()
+        .expect("ffmpeg (installed by scripts/setup.sh)");
+    assert!(st.success());
+    let e = quaver::ingest(mp3.as_path(), &out, &opts).unwrap_err();
+    assert!(
+        matches!(e, Error::LimitExceeded { limit: 600_000, .. }),
+        "{e}"
+    );
+    assert!(!out.exists());
+    let staging = std::fs::read_dir(tmp.path())
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().contains(".ingest-"))
+        .count();
+    assert_eq!(staging, 0, "staging directory removed");
+    let r = quaver::ingest(wav.as_path(), &out, &IngestOptions::default()).unwrap();
+    let written: u64 = r.outputs.iter().map(|o| o.bytes).sum();
+    assert!(written > 600_000 && written < 5_000_000, "{written}");
+}

@@ -127,8 +127,15 @@ impl ConvertingDecoder {
 
     /// Decode and convert everything into one buffer.
     pub fn read_all(mut self) -> Result<AudioBuffer> {
-        let mut out = AudioBuffer::new(self.out_rate, self.channels());
+        let limits = self.decoder.limits().clone();
+        let ch = self.channels();
+        let in_rate = f64::from(self.decoder.info().sample_rate.max(1));
+        let declared =
+            (self.decoder.info().frames as f64 * f64::from(self.out_rate) / in_rate) as u64;
+        limits.check_buffer(declared, ch)?;
+        let mut out = AudioBuffer::new(self.out_rate, ch);
         while let Some(c) = self.next_chunk()? {
+            limits.check_buffer((out.frames() + c.frames()) as u64, ch)?;
             out.append(&c)?;
         }
         Ok(out)

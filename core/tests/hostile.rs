@@ -593,3 +593,207 @@ fn mp3_tail_for_id3() -> Vec<u8> {
         b
     }
 }
+
+/// A silent 16-bit stereo 44.1 kHz WAV streamed as a pipe writes it: RIFF and data sizes
+/// 0xFFFFFFFF ("unknown"), the data running to the end of the stream. Generated on the fly
+/// (never stored): 10 hours is 6.35 GB.
+struct SilentStreamWav {
+    header: Vec<u8>,
+    len: u64,
+    pos: u64,
+}
+
+impl SilentStreamWav {
+    fn new(seconds: u64) -> Self {
+        let mut header = wav(44_100, 2, 16, 1, Some(u32::MAX), &[]);
+        header[4..8].copy_from_slice(&u32::MAX.to_le_bytes());
+        let len = header.len() as u64 + seconds * 44_100 * 4;
+        SilentStreamWav {
+            header,
+            len,
+            pos: 0,
+        }
+    }
+}
+
+impl Read for SilentStreamWav {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = (buf.len() as u64).min(self.len - self.pos.min(self.len)) as usize;
+        for (i, b) in buf[..n].iter_mut().enumerate() {
+            let p = self.pos as usize + i;
+            if p >= self.header.len() {
+                // the rest of the buffer is data: zeros
+                buf[i..n].fill(0);
+                break;
+            }
+            *b = self.header[p];
+        }
+        self.pos += n as u64;
+        Ok(n)
+    }
+}
+
+impl Seek for SilentStreamWav {
+    fn seek(&mut self, pos: SeekFrom) -> std::io::Result<u64> {
+        self.pos = match pos {
+            SeekFrom::Start(p) => p,
+            SeekFrom::End(d) => (self.len as i64 + d) as u64,
+            SeekFrom::Current(d) => (self.pos as i64 + d) as u64,
+        };
+        Ok(self.pos)
+    }
+}
+
+/// Issue 12: "a 10-hour silent WAV streamed". The sizes say "unknown" (0xFFFFFFFF, what ffmpeg
+/// and sox write to a pipe), so the decoder must read to the end of the stream — all 10 hours,
+/// past the 4 GB a 32-bit size could state — with a flat heap, and in bounded time.
+#[test]
+fn ten_hour_silent_wav_with_unknown_sizes_streams_flat() {
+    let _g = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let hours = 10;
+    let base = LIVE.load(Ordering::Relaxed);
+    PEAK.store(base, Ordering::Relaxed);
+    let t0 = Instant::now();
+    let mut dec = Decoder::open(Input::reader(
+        SilentStreamWav::new(hours * 3600),
+        Some("wav"),
+    ))
+    .unwrap();
+    let mut chunk = quaver_core::AudioBuffer::default();
+    let mut frames = 0u64;
+    let mut loud = 0u64;
+    while dec.next_chunk_into(&mut chunk).unwrap() {
+        frames += chunk.frames() as u64;
+        loud += chunk
+            .channels
+            .iter()
+            .flatten()
+            .filter(|s| **s != 0.0)
+            .count() as u64;
+    }
+    let peak = PEAK.load(Ordering::Relaxed) - base;
+    let took = t0.elapsed();
+    println!(
+        "{hours} h silent stream: {frames} frames in {took:.1?}, peak heap {:.2} MB",
+        peak as f64 / 1e6
+    );
+    assert_eq!(
+        frames,
+        hours * 3600 * 44_100,
+        "every frame to the end of the stream"
+    );
+    assert_eq!(loud, 0);
+    assert!(peak < 50_000_000, "peak heap {peak} bytes");
+    assert!(took < Duration::from_secs(120), "{took:?}");
+}
+
+/// The same > 4 GiB path with a signal, so the samples are checked, not just counted: frame
+/// `i` holds `L = (i % 1000) * 7`, `R = -L` (16-bit). 4.5 GiB of data, read to the end of the
+/// stream, every sample compared, including those past the 4 GiB a 32-bit size can state.
+#[test]
+fn wav_data_past_four_gib_decodes_every_sample() {
+    struct Ramp {
+        header: Vec<u8>,
+        len: u64,
+        pos: u64,
+    }
+    impl Read for Ramp {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            let n = (buf.len() as u64).min(self.len.saturating_sub(self.pos)) as usize;
+            for (i, b) in buf[..n].iter_mut().enumerate() {
+                let p = self.pos as usize + i;
+                *b = if p < self.header.len() {
+                    self.header[p]
+                } else {
+                    let d = p - self.header.len();
+                    let l = ((d / 4) % 1000 * 7) as i16;
+                    let v = if d % 4 < 2 { l } else { -l };
+                    v.to_le_bytes()[d % 2]
+                };
+            }
+            self.pos += n as u64;
+            Ok(n)
+        }
+    }
+    impl Seek for Ramp {
+        fn seek(&mut self, pos: SeekFrom) -> std::io::Result<u64> {
+            self.pos = match pos {
+                SeekFrom::Start(p) => p,
+                SeekFrom::End(d) => (self.len as i64 + d) as u64,
+                SeekFrom::Current(d) => (self.pos as i64 + d) as u64,
+            };
+            Ok(self.pos)
+        }
+    }
+    let _g = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let mut header = wav(44_100, 2, 16, 1, Some(u32::MAX), &[]);
+    header[4..8].copy_from_slice(&u32::MAX.to_le_bytes());
+    let frames_total: u64 = (9 << 29) / 4; // 4.5 GiB of data
+    let len = header.len() as u64 + frames_total * 4;
+    let r = Ramp {
+        header,
+        len,
+        pos: 0,
+    };
+    let mut dec = Decoder::open(Input::reader(r, Some("wav"))).unwrap();
+    assert_eq!(dec.info().frames, frames_total);
+    assert_eq!(dec.info().codec, "pcm_s16le");
+    let mut chunk = quaver_core::AudioBuffer::default();
+    let mut i = 0u64;
+    while dec.next_chunk_into(&mut chunk).unwrap() {
+        for k in 0..chunk.frames() {
+            let l = ((i % 1000) * 7) as f32 / 32_768.0;
+            let (a, b) = (chunk.channels[0][k], chunk.channels[1][k]);
+            assert!(a == l && b == -l, "frame {i}: {a} {b}, expected {l}");
+            i += 1;
+        }
+    }
+    assert_eq!(i, frames_total);
+}
+
+/// Issue 12, "per-call memory budget": a whole-signal decode that would hold more than
+/// `max_buffer_bytes` of f32 is refused with LIMIT_EXCEEDED — before the buffer is allocated
+/// when the length is declared (FLAC), as it grows when it is not trusted (MP3) — while a
+/// streaming decode of the same file under the same limits still works.
+#[test]
+fn whole_signal_decode_respects_the_memory_budget() {
+    let _g = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let opts = quaver_core::DecodeOptions {
+        limits: quaver_core::Limits {
+            max_buffer_bytes: 200_000,
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    for name in ["flac_s16.flac", "mp3_cbr128.mp3", "wav_mono.wav"] {
+        let base = LIVE.load(Ordering::Relaxed);
+        PEAK.store(base, Ordering::Relaxed);
+        let dec = Decoder::with_options(Input::from(fixture_bytes(name)), &opts).unwrap();
+        match dec.read_all() {
+            Err(Error::LimitExceeded { limit, value, .. }) => {
+                assert_eq!(limit, 200_000, "{name}");
+                assert!(value > limit, "{name}");
+            }
+            other => panic!("{name}: expected LimitExceeded, got {other:?}"),
+        }
+        let peak = PEAK.load(Ordering::Relaxed) - base;
+        // the file's own bytes (< 1 MB) + decoder state + at most the budget and one chunk
+        assert!(peak < 3_000_000, "{name}: peak heap {peak} bytes");
+        let mut dec = Decoder::with_options(Input::from(fixture_bytes(name)), &opts).unwrap();
+        let mut chunk = quaver_core::AudioBuffer::default();
+        let mut frames = 0;
+        while dec.next_chunk_into(&mut chunk).unwrap() {
+            frames += chunk.frames();
+        }
+        assert!(
+            frames * 4 > 200_000,
+            "{name}: streaming is not limited by the budget"
+        );
+    }
+    // the default budget (4 GiB) admits the same files
+    let all = Decoder::open(Input::from(fixture_bytes("flac_s16.flac")))
+        .unwrap()
+        .read_all()
+        .unwrap();
+    assert!(all.frames() > 100_000);
+}

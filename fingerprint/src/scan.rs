@@ -5,6 +5,7 @@
 //! alignment (offset within 0.5 s once the time factor is applied) merge into one segment whose
 //! bounds are the first and last aligned landmark seen.
 
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::extract::{Peak, FRAME_SECONDS};
@@ -60,7 +61,9 @@ impl FingerprintIndex {
         let win = (opts.window_s / FRAME_SECONDS).max(64.0) as f32;
         let hop = win / 2.0;
         let end = peaks.last().map(|p| p.t).unwrap_or(0.0);
-        let mut found: Vec<(f64, Match)> = Vec::new(); // (window start s, match)
+        // The windows (start frame, peak range), then their queries in parallel: windows are
+        // independent, and the result keeps window order, so the scan stays deterministic.
+        let mut windows: Vec<(f32, usize, usize)> = Vec::new();
         let mut t0 = 0.0f32;
         let mut lo = 0usize;
         loop {
@@ -68,19 +71,27 @@ impl FingerprintIndex {
                 lo += 1;
             }
             let hi = lo + peaks[lo..].partition_point(|p| p.t < t0 + win);
-            let local: Vec<Peak> = peaks[lo..hi]
-                .iter()
-                .map(|p| Peak { t: p.t - t0, ..*p })
-                .collect();
-            let ws = t0 as f64 * FRAME_SECONDS;
-            for m in self.query_peaks(&local, &opts.query) {
-                found.push((ws, m));
-            }
+            windows.push((t0, lo, hi));
             if t0 + win >= end {
                 break;
             }
             t0 += hop;
         }
+        let per_window: Vec<Vec<(f64, Match)>> = windows
+            .par_iter()
+            .map(|&(t0, lo, hi)| {
+                let local: Vec<Peak> = peaks[lo..hi]
+                    .iter()
+                    .map(|p| Peak { t: p.t - t0, ..*p })
+                    .collect();
+                let ws = t0 as f64 * FRAME_SECONDS;
+                self.query_peaks(&local, &opts.query)
+                    .into_iter()
+                    .map(|m| (ws, m))
+                    .collect()
+            })
+            .collect();
+        let found: Vec<(f64, Match)> = per_window.into_iter().flatten().collect();
         let mut segs: Vec<(ScanSegment, f64)> = Vec::new(); // (segment, offset at input t=0)
         for (ws, m) in found {
             let start = ws + m.query_start_s;

@@ -9,6 +9,7 @@ mod guard;
 mod info;
 mod mp4;
 mod opus;
+mod pcm;
 mod sniff;
 mod source;
 mod symph;
@@ -32,6 +33,7 @@ pub struct DecodeOptions {
 enum Backend {
     Symphonia(Box<symph::SymphoniaStream>),
     Opus(Box<opus::OpusStream>),
+    Pcm(Box<pcm::PcmWav>),
 }
 
 /// A streaming decoder. Iterate it (or call [`Decoder::next_chunk`]) for planar f32 chunks.
@@ -74,13 +76,33 @@ impl Decoder {
         let container = sniff::container_name(&head);
         let limits = opts.limits.clone();
         guard::check_headers(container, &head, src.len(), &limits)?;
-        if container == Some("wav") {
+        let big_wav = match container {
+            Some("wav") => pcm::detect(&head, src.len()),
+            _ => None,
+        };
+        if container == Some("wav") && big_wav.is_none() {
             for (offset, bytes) in guard::repair_wav(&head, src.len()) {
                 src.patch(offset, bytes);
             }
         }
         let mut open_warnings = Vec::new();
-        let (backend, info) = if sniff::is_ogg_opus(&head) {
+        let (backend, info) = if let Some(fmt) = big_wav {
+            let frames = fmt.data_len / fmt.block as u64;
+            let info = AudioInfo {
+                container: "wav".into(),
+                codec: fmt.codec().into(),
+                sample_rate: fmt.sample_rate,
+                channels: fmt.channels,
+                frames,
+                duration_s: frames as f64 / f64::from(fmt.sample_rate.max(1)),
+                bits_per_sample: Some(fmt.bits()),
+                bitrate: Some(u64::from(fmt.sample_rate) * fmt.block as u64 * 8),
+                encoder_delay: 0,
+                encoder_padding: 0,
+                tags: Default::default(),
+            };
+            (Backend::Pcm(Box::new(pcm::PcmWav::open(src, fmt)?)), info)
+        } else if sniff::is_ogg_opus(&head) {
             let len = src.len();
             let s = opus::OpusStream::open(src, limits.max_channels)?;
             let frames = s.total_frames().unwrap_or(0);
@@ -134,6 +156,11 @@ impl Decoder {
         &self.warnings
     }
 
+    /// The resource limits this decoder applies.
+    pub fn limits(&self) -> &Limits {
+        &self.limits
+    }
+
     /// Frames emitted so far.
     pub fn frames_decoded(&self) -> u64 {
         self.emitted
@@ -153,6 +180,7 @@ impl Decoder {
         let got = match &mut self.backend {
             Backend::Symphonia(s) => s.next(&mut self.scratch, &mut self.warnings),
             Backend::Opus(s) => s.next(&mut self.scratch),
+            Backend::Pcm(s) => s.next(&mut self.scratch),
         };
         let got = match got {
             Ok(g) => g,
@@ -234,6 +262,7 @@ impl Decoder {
     /// Decode everything that is left into one buffer.
     pub fn read_all(mut self) -> Result<AudioBuffer> {
         let ch = self.info.channels as usize;
+        self.limits.check_buffer(self.info.frames, ch)?;
         // Pre-size by the declared length, but never by more than 10 M frames: a header may lie.
         let cap = (self.info.frames as usize).min(10_000_000);
         let mut out = AudioBuffer {
@@ -242,6 +271,8 @@ impl Decoder {
         };
         let mut chunk = AudioBuffer::new(self.info.sample_rate, ch);
         while self.next_chunk_into(&mut chunk)? {
+            self.limits
+                .check_buffer((out.frames() + chunk.frames()) as u64, ch)?;
             out.append(&chunk)?;
         }
         Ok(out)
