@@ -452,7 +452,7 @@ export declare function analyzeSync(src: string | Uint8Array, options?: Analysis
 
 /** A report from `ingestBatch`: one per finished input. */
 export interface BatchProgress {
-  /** Inputs finished (successfully or not). */
+  /** Inputs finished (successfully or not): 1, 2, … in the order the reports arrive. */
   done: number
   /** Inputs in the call. */
   total: number
@@ -475,7 +475,7 @@ export declare function chromaprintSync(src: string | Uint8Array, maxSeconds?: n
 
 /** A report from `analyzeMany`: one per finished input. */
 export interface CountProgress {
-  /** Inputs finished (successfully or not). */
+  /** Inputs finished (successfully or not): 1, 2, … in the order the reports arrive. */
   done: number
   /** Inputs in the call. */
   total: number

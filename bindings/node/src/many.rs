@@ -88,9 +88,10 @@ promise_and_sync! {
         let work = move || {
             let opts: quaver::AnalysisOptions = quaver::options::from_json(rest?)?;
             let (jobs, progress) = (jobs(n?)?, progress?);
-            let on_done = |done: usize, total: usize| {
+            // Numbered in delivery order (workers finishing together race to report).
+            let on_done = |_: usize, total: usize| {
                 if let Some(p) = &progress {
-                    p.send(CountProgress { done: done as u32, total: total as u32 });
+                    p.send_nth(|done| CountProgress { done, total: total as u32 });
                 }
             };
             let all = quaver::analyze_many(inputs, &opts, jobs, &on_done)?;
@@ -179,10 +180,10 @@ promise_and_sync! {
             let opts: quaver::IngestOptions = quaver::options::from_json(rest?)?;
             let (jobs, progress): (_, Option<Progress<BatchProgress>>) = (jobs(n?)?, progress?);
             let paths: Vec<std::path::PathBuf> = inputs.iter().map(Into::into).collect();
-            let on_done = |done: usize, total: usize, item: &quaver::ingest::BatchItem| {
+            let on_done = |_: usize, total: usize, item: &quaver::ingest::BatchItem| {
                 if let Some(p) = &progress {
-                    p.send(BatchProgress {
-                        done: done as u32,
+                    p.send_nth(|done| BatchProgress {
+                        done,
                         total: total as u32,
                         input: display(&item.input),
                         out_dir: display(&item.out_dir),

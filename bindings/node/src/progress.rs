@@ -46,7 +46,7 @@ pub struct PackageProgress {
 /// A report from `analyzeMany`: one per finished input.
 #[napi(object, object_from_js = false)]
 pub struct CountProgress {
-    /// Inputs finished (successfully or not).
+    /// Inputs finished (successfully or not): 1, 2, … in the order the reports arrive.
     pub done: u32,
     /// Inputs in the call.
     pub total: u32,
@@ -55,7 +55,7 @@ pub struct CountProgress {
 /// A report from `ingestBatch`: one per finished input.
 #[napi(object, object_from_js = false)]
 pub struct BatchProgress {
-    /// Inputs finished (successfully or not).
+    /// Inputs finished (successfully or not): 1, 2, … in the order the reports arrive.
     pub done: u32,
     /// Inputs in the call.
     pub total: u32,
@@ -87,6 +87,7 @@ type Wake = ThreadsafeFunction<(), (), (), Status, false, true>;
 
 struct State<P> {
     queue: Vec<P>,
+    sent: u32,
     closed: bool,
     stopped: bool,
 }
@@ -120,6 +121,7 @@ impl<P: ToNapiValue + Send + 'static> Channel<P> {
             me: me.clone(),
             state: Mutex::new(State {
                 queue: Vec::new(),
+                sent: 0,
                 closed: false,
                 stopped: false,
             }),
@@ -218,12 +220,21 @@ impl<P: ToNapiValue + Send + 'static> Clone for Progress<P> {
 impl<P: ToNapiValue + Send + 'static> Progress<P> {
     /// Queue a report; never blocks on the event loop.
     pub fn send(&self, p: P) {
+        self.send_nth(|_| p)
+    }
+
+    /// Queue the report `make(n)` makes, `n` being its position (1, 2, …) in the order
+    /// reports reach `onProgress`: counts made with it never go backwards, however worker
+    /// threads race to report.
+    pub fn send_nth(&self, make: impl FnOnce(u32) -> P) {
         let ch = &self.0;
         let was_empty = {
             let mut s = lock(&ch.state);
             if s.stopped || s.closed {
                 return;
             }
+            s.sent += 1;
+            let p = make(s.sent);
             let was_empty = s.queue.is_empty();
             s.queue.push(p);
             was_empty
