@@ -208,6 +208,24 @@ pub fn resample(f32le: Vec<u8>, channels: u32, sample_rate: u32, target_rate: u3
     )?))
 }
 
+/// Test hook for the panic-safety test: panics inside quaver's runtime, which turns it into
+/// `QuaverException.Internal`. Not for use in applications.
+#[doc(hidden)]
+#[uniffi::export]
+pub fn debug_panic(message: String) -> Result<()> {
+    quaver::runtime::debug_panic(&message)?;
+    Ok(())
+}
+
+/// Test hook: panics in the exported function itself, outside quaver's runtime; UniFFI's own
+/// `catch_unwind` at the FFI boundary turns it into its `InternalException`. Not for use in
+/// applications.
+#[doc(hidden)]
+#[uniffi::export]
+pub fn debug_panic_raw(message: String) {
+    panic!("debug_panic_raw: {message}");
+}
+
 fn lock_err<T>(_: T) -> QuaverError {
     QuaverError::Internal {
         reason: "a lock was poisoned by an earlier failure".into(),

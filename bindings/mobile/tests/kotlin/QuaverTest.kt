@@ -157,6 +157,14 @@ fun main() {
         expectThrows<QuaverException> { decodeBytes(random, null, false) }
     }
 
+    check("a panic inside quaver is an exception, not a crash, and the library keeps working") {
+        val e = expectThrows<QuaverException.Internal> { debugPanic("from kotlin") }
+        expect(e.reason.contains("from kotlin")) { e.reason }
+        val raw = expectThrows<InternalException> { debugPanicRaw("outside the runtime") }
+        expect((raw.message ?: "").contains("outside the runtime")) { raw.message ?: "" }
+        expect(info("$data/flac_s16.flac").channels == 2u) { "info after the panics" }
+    }
+
     check("analyze parity with the Rust API (BPM, key, loudness, features)") {
         val json = File(parity, "analyze.json").readText()
         val a = analyze("$data/flac_s16.flac")
