@@ -797,3 +797,28 @@ fn whole_signal_decode_respects_the_memory_budget() {
         .unwrap();
     assert!(all.frames() > 100_000);
 }
+
+/// Found by benches/ingest_batch.sh: a Xing header counting 0 frames made symphonia report
+/// 2^64 - 529 frames (gapless delay subtracted without saturating), which a consumer sizing by
+/// the length (ingest's output bound) took at face value. Such a count is now "unknown".
+#[test]
+fn xing_header_with_zero_frames_is_not_a_huge_length() {
+    let _g = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let mut b = fixture_bytes("mp3_cbr128.mp3");
+    let at = b
+        .windows(4)
+        .position(|w| w == b"Xing" || w == b"Info")
+        .expect("the fixture has a Xing/Info header");
+    let flags = u32::from_be_bytes(b[at + 4..at + 8].try_into().unwrap());
+    assert!(flags & 1 != 0, "frame count present");
+    b[at + 8..at + 12].copy_from_slice(&0u32.to_be_bytes());
+    let dec = Decoder::open(Input::from(b.clone())).unwrap();
+    assert!(dec.info().frames < 1 << 48, "{}", dec.info().frames);
+    let info = quaver_core::probe(Input::from(b.clone())).unwrap();
+    assert!(info.frames < 1 << 48, "{}", info.frames);
+    let n: usize = Decoder::open(Input::from(b))
+        .unwrap()
+        .map(|c| c.unwrap().frames())
+        .sum();
+    assert!(info.frames <= n as u64 + 2_000, "{} vs {n} decoded", info.frames);
+}

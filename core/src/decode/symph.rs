@@ -138,8 +138,12 @@ impl SymphoniaStream {
             .or(params.bits_per_coded_sample)
             .or_else(|| alac_bit_depth(params.extra_data.as_deref()))
             .filter(|_| is_lossless(&codec));
-        let mut frames_known = params.n_frames.is_some();
-        let mut frames = params.n_frames.unwrap_or(0);
+        // symphonia's MP3 reader subtracts the gapless delay and padding from the Xing frame
+        // count without saturating: a Xing header counting 0 frames gives 2^64 - 529. No real
+        // stream has 2^48 frames (11 years at 768 kHz): treat such a count as unknown.
+        let n_frames = params.n_frames.filter(|&n| n < 1 << 48);
+        let mut frames_known = n_frames.is_some();
+        let mut frames = n_frames.unwrap_or(0);
         // A header may claim more data than the file holds: never report more frames than fit.
         if let (Some(b), true) = (bits, codec.starts_with("pcm")) {
             if channels > 0 && b > 0 {
