@@ -820,5 +820,9 @@ fn xing_header_with_zero_frames_is_not_a_huge_length() {
         .unwrap()
         .map(|c| c.unwrap().frames())
         .sum();
-    assert!(info.frames <= n as u64 + 2_000, "{} vs {n} decoded", info.frames);
+    assert!(
+        info.frames <= n as u64 + 2_000,
+        "{} vs {n} decoded",
+        info.frames
+    );
 }
