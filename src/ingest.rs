@@ -955,8 +955,10 @@ pub struct BatchItem {
 
 /// Ingest many files into `out_root/<stem>/`, `jobs` at a time (default: half the threads,
 /// at least 1), continuing past failures: a failed input gets a `report.json` with
-/// `"status": "failed"` and its error. Memory stays bounded: each job streams its input.
-/// `on_done(done, total, item)` is called as each input finishes.
+/// `"status": "failed"` and its error. Each job streams its input; the returned items hold
+/// every report, so memory grows with the number of inputs (about 60 KB per report) — use
+/// [`ingest_batch_each`] to keep only what you need. `on_done(done, total, item)` is called as
+/// each input finishes.
 pub fn ingest_batch(
     inputs: &[PathBuf],
     out_root: impl AsRef<Path>,
@@ -964,6 +966,31 @@ pub fn ingest_batch(
     jobs: Option<usize>,
     on_done: &(dyn Fn(usize, usize, &BatchItem) + Sync),
 ) -> Result<Vec<BatchItem>> {
+    let results: Mutex<Vec<Option<BatchItem>>> =
+        Mutex::new((0..inputs.len()).map(|_| None).collect());
+    ingest_batch_each(inputs, out_root, options, jobs, &|i, done, total, item| {
+        on_done(done, total, &item);
+        results.lock().unwrap_or_else(|p| p.into_inner())[i] = Some(item);
+    })?;
+    Ok(results
+        .into_inner()
+        .unwrap_or_else(|p| p.into_inner())
+        .into_iter()
+        .flatten()
+        .collect())
+}
+
+/// [`ingest_batch`] without collecting: `on_item(index, done, total, item)` receives each
+/// input's item (by value) as it finishes, in completion order, and keeps what it wants — the
+/// CLI keeps one summary row per file, so a batch of any size runs in flat memory (every
+/// report is on disk in `out_dir/report.json`).
+pub fn ingest_batch_each(
+    inputs: &[PathBuf],
+    out_root: impl AsRef<Path>,
+    options: &IngestOptions,
+    jobs: Option<usize>,
+    on_item: &(dyn Fn(usize, usize, usize, BatchItem) + Sync),
+) -> Result<()> {
     let out_root = out_root.as_ref();
     std::fs::create_dir_all(out_root).map_err(|e| Error::io(out_root, e))?;
     let dirs = batch_dirs(inputs, out_root);
@@ -972,8 +999,6 @@ pub fn ingest_batch(
         .clamp(1, 64);
     let done = AtomicUsize::new(0);
     let next = AtomicUsize::new(0);
-    let results: Mutex<Vec<Option<BatchItem>>> =
-        Mutex::new((0..inputs.len()).map(|_| None).collect());
     let cancel_all = AtomicBool::new(false);
     std::thread::scope(|s| {
         for _ in 0..jobs.min(inputs.len().max(1)) {
@@ -1000,17 +1025,11 @@ pub fn ingest_batch(
                     result,
                 };
                 let n = done.fetch_add(1, Ordering::Relaxed) + 1;
-                on_done(n, inputs.len(), &item);
-                results.lock().unwrap_or_else(|p| p.into_inner())[i] = Some(item);
+                on_item(i, n, inputs.len(), item);
             });
         }
     });
-    Ok(results
-        .into_inner()
-        .unwrap_or_else(|p| p.into_inner())
-        .into_iter()
-        .flatten()
-        .collect())
+    Ok(())
 }
 
 /// `out_root/<stem>`, with `-2`, `-3`... for repeated stems.

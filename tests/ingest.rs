@@ -545,3 +545,32 @@ fn output_size_limit_is_enforced_before_and_during_the_decode() {
     let written: u64 = r.outputs.iter().map(|o| o.bytes).sum();
     assert!(written > 600_000 && written < 5_000_000, "{written}");
 }
+
+/// Outputs are ordinary files (0644), readable by the web server that serves them: the
+/// temporary files they are written through are private (0600) until renamed into place.
+#[cfg(unix)]
+#[test]
+fn outputs_are_world_readable() {
+    use std::os::unix::fs::PermissionsExt;
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("o");
+    let r = quaver::ingest(
+        data("flac_s16.flac").as_path(),
+        &out,
+        &IngestOptions {
+            downloads: vec![quaver::ingest::Download::mp3(128)],
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let mut files: Vec<String> = r.outputs.iter().map(|o| o.path.clone()).collect();
+    files.push("report.json".into());
+    for f in files {
+        let mode = std::fs::metadata(out.join(&f))
+            .unwrap()
+            .permissions()
+            .mode()
+            & 0o777;
+        assert_eq!(mode & 0o644, 0o644, "{f}: {mode:o}");
+    }
+}

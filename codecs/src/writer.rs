@@ -53,15 +53,6 @@ impl FileWriter {
     /// Start writing `path` for an encoder configured by `opts`.
     pub fn create(path: &Path, opts: &ResolvedOptions) -> Result<Self> {
         let mut atomic = AtomicFile::create(path)?;
-        // The temporary file is created private (0600); a finished encode is an ordinary file.
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::PermissionsExt;
-            atomic
-                .file()
-                .set_permissions(std::fs::Permissions::from_mode(0o644))
-                .map_err(io(path))?;
-        }
         let file = atomic.file().try_clone().map_err(io(path))?;
         let mut out = BufWriter::with_capacity(1 << 16, file);
         let mut bytes = 0;

@@ -32,6 +32,15 @@ impl AtomicFile {
             .suffix(".part")
             .tempfile_in(&dir)
             .map_err(|e| Error::io(&dir, e))?;
+        // The temporary file is created private (0600); a finished output is an ordinary file
+        // (0644), readable by the web server that serves it.
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            tmp.as_file()
+                .set_permissions(std::fs::Permissions::from_mode(0o644))
+                .map_err(|e| Error::io(&target, e))?;
+        }
         Ok(AtomicFile {
             tmp: Some(tmp),
             target,

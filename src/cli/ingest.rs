@@ -152,7 +152,16 @@ fn run_batch(a: &Args, o: &IngestOptions) -> quaver::Result<()> {
         b
     });
     let quiet = a.quiet;
-    let on_done = |_n: usize, _total: usize, item: &quaver::ingest::BatchItem| {
+    // One summary row per file, not the reports (those are on disk): flat memory for any batch.
+    struct Row {
+        name: String,
+        input: std::path::PathBuf,
+        out_dir: std::path::PathBuf,
+        result: std::result::Result<(f64, f64), (String, String)>,
+    }
+    let rows: std::sync::Mutex<Vec<Option<Row>>> =
+        std::sync::Mutex::new((0..inputs.len()).map(|_| None).collect());
+    let on_item = |i: usize, _n: usize, _total: usize, item: quaver::ingest::BatchItem| {
         if let Some(b) = &bar {
             b.inc(1);
             b.set_message(short_name(&item.input));
@@ -163,11 +172,30 @@ fn run_batch(a: &Args, o: &IngestOptions) -> quaver::Result<()> {
             };
             eprintln!("{}: {status}", item.input.display());
         }
+        let row = Row {
+            name: short_name(&item.input),
+            input: item.input,
+            out_dir: item.out_dir,
+            result: match item.result {
+                Ok(r) => Ok((
+                    r.info.as_ref().map_or(0.0, |x| x.duration_s),
+                    r.timings.wall_s,
+                )),
+                Err(e) => Err((e.code().to_string(), e.to_string())),
+            },
+        };
+        rows.lock().unwrap_or_else(|p| p.into_inner())[i] = Some(row);
     };
-    let items = quaver::ingest::ingest_batch(&inputs, &a.out_dir, o, a.jobs, &on_done)?;
+    quaver::ingest::ingest_batch_each(&inputs, &a.out_dir, o, a.jobs, &on_item)?;
     if let Some(b) = &bar {
         b.finish_and_clear();
     }
+    let items: Vec<Row> = rows
+        .into_inner()
+        .unwrap_or_else(|p| p.into_inner())
+        .into_iter()
+        .flatten()
+        .collect();
     let failed = items.iter().filter(|i| i.result.is_err()).count();
     if !a.quiet {
         eprintln!(
@@ -176,21 +204,17 @@ fn run_batch(a: &Args, o: &IngestOptions) -> quaver::Result<()> {
         );
         for i in &items {
             match &i.result {
-                Ok(r) => eprintln!(
+                Ok((duration, wall)) => eprintln!(
                     "{:<40} {:<8} {:>8.1}s {:>8.2}  {}",
-                    short_name(&i.input),
+                    i.name,
                     "ok",
-                    r.info.as_ref().map_or(0.0, |x| x.duration_s),
-                    r.timings.wall_s,
+                    duration,
+                    wall,
                     i.out_dir.display()
                 ),
-                Err(e) => eprintln!(
-                    "{:<40} {:<8} {:>9} {:>8}  {}: {e}",
-                    short_name(&i.input),
-                    "FAILED",
-                    "-",
-                    "-",
-                    e.code()
+                Err((code, message)) => eprintln!(
+                    "{:<40} {:<8} {:>9} {:>8}  {code}: {message}",
+                    i.name, "FAILED", "-", "-"
                 ),
             }
         }
@@ -208,7 +232,7 @@ fn run_batch(a: &Args, o: &IngestOptions) -> quaver::Result<()> {
                     "input": i.input,
                     "out_dir": i.out_dir,
                     "status": if i.result.is_ok() { "ok" } else { "failed" },
-                    "error": i.result.as_ref().err().map(|e| serde_json::json!({"code": e.code(), "message": e.to_string()})),
+                    "error": i.result.as_ref().err().map(|(code, message)| serde_json::json!({"code": code, "message": message})),
                 })
             })
             .collect();
