@@ -9,8 +9,10 @@
 #     (partial/sniff) either, never a crash;
 #   - the summary line counts them all and the exit code is 1 (some failed);
 #   - memory stays flat: the process's RSS is sampled every 0.2 s with the number of reports
-#     written so far; the peak over the last quarter of the files must be within 25 % (+16 MB)
-#     of the peak over the first half.
+#     written so far (inputs interleaved, so every part of the run sees the same mix). The floor
+#     (lowest RSS: what stays between files) over the last quarter must be within 25 % (+16 MB)
+#     of the first half's — a leak raises it — and the peak (the heaviest file in flight) within
+#     2x + 32 MB; the RSS floor and peak per tenth of the run are printed.
 # Exit status 0 only if all of that holds. About 5 minutes on 2 cores.
 #
 # Usage: benches/ingest_batch.sh        (QUAVER=path to skip the build, KEEP=1 keeps the work dir)
@@ -115,12 +117,22 @@ print(f"summary line: {summary[-1].strip() if summary else '(none)'}; exit code 
 if rc != 1: bad.append(f"exit code {rc}, expected 1 (some inputs failed)")
 if not summary or f"{total} files" not in summary[-1]: bad.append("summary line missing or wrong count")
 samples = [tuple(map(int, l.split())) for l in open(f"{w}/rss") if l.strip()]
-first = [kb for d, kb in samples if d <= total // 2]
+# RSS per tenth of the run (by reports written): the floor (lowest sample: what stays between
+# files) shows a leak, the peak shows the heaviest file of that tenth.
+print("files done   rss floor MB   rss peak MB")
+for k in range(10):
+    lo, hi = total * k // 10, total * (k + 1) // 10
+    b = [kb for d, kb in samples if lo <= d < hi or (k == 9 and d == total)]
+    if b:
+        print(f"{lo:4d}-{hi:<4d}   {min(b)/1024:12.0f}   {max(b)/1024:11.0f}")
+first = [kb for d, kb in samples if 0 < d <= total // 2]  # from the first report on (start-up excluded)
 last = [kb for d, kb in samples if d >= total * 3 // 4]
 if first and last:
-    a, b = max(first) / 1024, max(last) / 1024
-    print(f"peak RSS: first half of the files {a:.0f} MB, last quarter {b:.0f} MB, overall {max(kb for _, kb in samples)/1024:.0f} MB ({len(samples)} samples)")
-    if b > a * 1.25 + 16: bad.append(f"memory grew: {a:.0f} MB -> {b:.0f} MB")
+    fa, fb = min(first) / 1024, min(last) / 1024
+    pa, pb = max(first) / 1024, max(last) / 1024
+    print(f"RSS floor: first half {fa:.0f} MB, last quarter {fb:.0f} MB; peak: first half {pa:.0f} MB, last quarter {pb:.0f} MB, overall {max(kb for _, kb in samples)/1024:.0f} MB ({len(samples)} samples)")
+    if fb > fa * 1.25 + 16: bad.append(f"memory floor grew: {fa:.0f} MB -> {fb:.0f} MB")
+    if pb > 2 * pa + 32: bad.append(f"memory peak grew: {pa:.0f} MB -> {pb:.0f} MB")
 else:
     bad.append("too few RSS samples")
 for b in bad: print("FAIL", b)
