@@ -24,8 +24,8 @@ def main() -> None:
     results = quaver.analyze_many(paths, progress=True)
     ok = [(p, a) for p, a in zip(paths, results) if isinstance(a, quaver.Analysis)]
     for p, a in zip(paths, results):
-        if isinstance(a, quaver.QuaverError):
-            print(f"skipped {p}: {a.code}")
+        if not isinstance(a, quaver.Analysis):  # a QuaverError, or an OSError for I/O
+            print(f"skipped {p}: {getattr(a, 'code', type(a).__name__)}")
     if len(ok) < 2:
         print("need at least two analysable files")
         return

@@ -244,10 +244,13 @@ def test_analyze_matches_the_cli_and_exposes_features(data):
 def test_analyze_many_keeps_order_and_isolates_failures(data, tmp_path):
     bad = tmp_path / "bad.mp3"
     bad.write_bytes(b"definitely not audio" * 10)
-    srcs = [data / "flac_s16.flac", bad, data / "mp3_cbr128.mp3", data / "opus_mono.opus"]
+    missing = tmp_path / "missing.flac"
+    srcs = [data / "flac_s16.flac", bad, data / "mp3_cbr128.mp3", data / "opus_mono.opus", missing]
     out = quaver.analyze_many(srcs, jobs=2, music=None)
-    assert len(out) == 4
+    assert len(out) == 5
     assert isinstance(out[1], quaver.QuaverError) and out[1].code in ("UNSUPPORTED", "CORRUPT")
+    # an I/O failure is the builtin OSError subclass, in place, not a failed batch
+    assert isinstance(out[4], FileNotFoundError), out[4]
     for i in (0, 2, 3):
         single = quaver.analyze(srcs[i], music=None)
         assert isinstance(out[i], quaver.Analysis)

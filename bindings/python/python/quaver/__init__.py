@@ -349,16 +349,19 @@ def _progress(progress: Any, desc: str, total: Optional[int] = None) -> Iterator
 
 def analyze_many(
     srcs: Iterable[Any], jobs: Optional[int] = None, progress: ProgressArg = False, **options: Any
-) -> List[Union[Analysis, QuaverError]]:
+) -> List[Union[Analysis, Exception]]:
     """Analyse many inputs on quaver's Rust thread pool (``jobs`` threads if given) with the GIL
     released. Returns one entry per input, in input order: an :class:`Analysis`, or the
-    :class:`QuaverError` (subclass) that input raised — one bad file never sinks the batch.
+    exception that input raised (a :class:`QuaverError` subclass, or an :class:`OSError` such as
+    :class:`FileNotFoundError` for I/O) — one bad file never sinks the batch.
     ``progress``: ``True`` for a bar (tqdm if installed, else a stderr counter) or a callable
     ``(done, total)``; an exception it raises is re-raised when the batch is done."""
     srcs = list(srcs)
     with _progress(progress, "analyze_many", len(srcs)) as p:
         results = _quaver.analyze_many(srcs, jobs, p, **options)
-    return [r if isinstance(r, QuaverError) else _analysis(r) for r in results]
+    # I/O failures arrive as the builtin OSError subclasses (FileNotFoundError, ...), the rest as
+    # QuaverError subclasses: any exception object is that input's error.
+    return [r if isinstance(r, Exception) else _analysis(r) for r in results]
 
 
 class AnalysisStream:
