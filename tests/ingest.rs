@@ -574,3 +574,97 @@ fn outputs_are_world_readable() {
         assert_eq!(mode & 0o644, 0o644, "{f}: {mode:o}");
     }
 }
+
+/// Issue 12, "paths": output names that come from user data — download file names, rendition
+/// ids, batch input names — can never escape the output directory: `../`, absolute paths,
+/// separators, NUL and over-long names are refused (typed errors) or kept inside, and nothing
+/// is written outside `OUT_DIR`.
+#[test]
+fn user_supplied_names_never_escape_the_output_directory() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("root");
+    std::fs::create_dir_all(&root).unwrap();
+    let long = "x".repeat(300);
+    let bad_files = [
+        "../escape.mp3",
+        "/tmp/abs.mp3",
+        "a/b.mp3",
+        "a\\b.mp3",
+        "..",
+        ".hidden.mp3",
+        "nul\0.mp3",
+        long.as_str(),
+    ];
+    for (i, f) in bad_files.iter().enumerate() {
+        let o = IngestOptions {
+            downloads: vec![quaver::ingest::Download {
+                file: (*f).into(),
+                options: Default::default(),
+            }],
+            ladder: None,
+            ..Default::default()
+        };
+        let out = root.join(format!("o{i}"));
+        let e = quaver::ingest(data("tagged.flac").as_path(), &out, &o).unwrap_err();
+        assert!(
+            matches!(e, Error::InvalidArgument(_) | Error::Io { .. }),
+            "{f:?}: {e}"
+        );
+        assert!(!out.exists(), "{f:?}: nothing written");
+    }
+    for id in ["../up", "/abs", "a/b", "a\0b", "", long.as_str()] {
+        let mut r = quaver::Rendition::opus(64);
+        r.id = Some(id.into());
+        let o = IngestOptions {
+            downloads: vec![],
+            ladder: Some(Ladder {
+                renditions: vec![r],
+                ..Ladder::standard()
+            }),
+            ..Default::default()
+        };
+        let out = root.join("r");
+        let e = quaver::ingest(data("tagged.flac").as_path(), &out, &o).unwrap_err();
+        assert!(
+            matches!(e, Error::InvalidArgument(_) | Error::Io { .. }),
+            "{id:?}: {e}"
+        );
+        assert!(!out.exists(), "{id:?}: nothing written");
+    }
+    // batch: inputs whose names are hostile land in out_root/<safe stem>
+    let inputs = tmp.path().join("in");
+    std::fs::create_dir_all(&inputs).unwrap();
+    let weird = inputs.join("..weird name..flac");
+    std::fs::copy(data("tagged.flac"), &weird).unwrap();
+    let batch_root = root.join("batch");
+    let items = quaver::ingest_batch(
+        &[weird, inputs.join("..")],
+        &batch_root,
+        &IngestOptions {
+            downloads: vec![],
+            ladder: None,
+            ..Default::default()
+        },
+        Some(1),
+        &|_, _, _| {},
+    )
+    .unwrap();
+    for it in &items {
+        assert!(it.out_dir.starts_with(&batch_root), "{:?}", it.out_dir);
+        assert!(
+            !it.out_dir
+                .components()
+                .any(|c| matches!(c, std::path::Component::ParentDir)),
+            "{:?}",
+            it.out_dir
+        );
+    }
+    // nothing appeared beside root
+    let beside: Vec<_> = std::fs::read_dir(tmp.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    let mut beside = beside;
+    beside.sort();
+    assert_eq!(beside, ["in", "root"]);
+}
