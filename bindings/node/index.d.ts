@@ -432,9 +432,11 @@ export declare function _debugPanic(): void
 
 /**
  * Decode once and run the analyses `options` enables (loudness, tempo, key and features by
- * default). The result is the CLI's `quaver analyze --json` object.
+ * default). The result is the CLI's `quaver analyze --json` object. `src` is a path, encoded
+ * bytes, or PCM (`{ channels, sampleRate }`, what `decode` returns): mismatched channel
+ * lengths, no channels or a bad `sampleRate` reject with ERR_QUAVER_INVALID_ARGUMENT.
  */
-export declare function analyze(src: string | Uint8Array, options?: AnalysisOptions | undefined | null, signal?: AbortSignal | undefined | null): Promise<Analysis>
+export declare function analyze(src: string | Uint8Array | PcmAudio, options?: AnalysisOptions | undefined | null, signal?: AbortSignal | undefined | null): Promise<Analysis>
 
 /**
  * Analyse many inputs in parallel on quaver's thread pool (or on `options.jobs` threads):
@@ -448,7 +450,7 @@ export declare function analyzeMany(srcs: Array<string | Uint8Array>, options?: 
 export declare function analyzeManySync(srcs: Array<string | Uint8Array>, options?: AnalyzeManyOptions | undefined | null): Array<Settled<Analysis>>
 
 /** `analyze`, blocking the calling thread. */
-export declare function analyzeSync(src: string | Uint8Array, options?: AnalysisOptions | undefined | null): Analysis
+export declare function analyzeSync(src: string | Uint8Array | PcmAudio, options?: AnalysisOptions | undefined | null): Analysis
 
 /** A report from `ingestBatch`: one per finished input. */
 export interface BatchProgress {
@@ -603,6 +605,20 @@ export interface PackageProgress {
 /** `package`, blocking the calling thread (`onProgress` is called on it, during the call). */
 export declare function packageSync(src: string | Uint8Array, outDir: string, ladder?: 'standard' | 'hifi' | Ladder | PackageOptions | undefined | null): PackageReport
 
+/**
+ * PCM given to `analyze`/`waveform` instead of a file: `decode`'s result, or any object of
+ * that shape.
+ */
+export interface PcmAudio {
+  /**
+   * One Float32Array per channel (views/subarrays are read from their own offset), all
+   * the same length.
+   */
+  channels: Array<Float32Array>
+  /** Sample rate in Hz (a positive integer). */
+  sampleRate: number
+}
+
 /** Resample planar channels from `sampleRate` to `targetRate` (exact output length). */
 export declare function resample(channels: Array<Float32Array>, sampleRate: number, targetRate: number, quality?: string | undefined | null, signal?: AbortSignal | undefined | null): Promise<DecodedAudio>
 
@@ -627,18 +643,21 @@ export interface StreamResult {
   snippet: Buffer
 }
 
-/** Waveform peaks of a file or buffer (`options.width` fits the track into that many pixels). */
-export declare function waveform(src: string | Uint8Array, options?: WaveformOptions | undefined | null, signal?: AbortSignal | undefined | null): Promise<Waveform>
+/**
+ * Waveform peaks of a file, encoded bytes or PCM (`{ channels, sampleRate }`, as `analyze`
+ * takes it); `options.width` fits the track into that many pixels.
+ */
+export declare function waveform(src: string | Uint8Array | PcmAudio, options?: WaveformOptions | undefined | null, signal?: AbortSignal | undefined | null): Promise<Waveform>
 
 /** `waveform`, blocking the calling thread. */
-export declare function waveformSync(src: string | Uint8Array, options?: WaveformOptions | undefined | null): Waveform
+export declare function waveformSync(src: string | Uint8Array | PcmAudio, options?: WaveformOptions | undefined | null): Waveform
 
 /**
  * Waveform peaks at the main zoom level (`options.samples_per_pixel`, or `options.width`)
  * and at every level of `options.zoom_levels` (samples per pixel), from one decode: the
  * main level first, then the zoom levels in the order given.
  */
-export declare function waveformZooms(src: string | Uint8Array, options?: WaveformOptions | undefined | null, signal?: AbortSignal | undefined | null): Promise<Waveform[]>
+export declare function waveformZooms(src: string | Uint8Array | PcmAudio, options?: WaveformOptions | undefined | null, signal?: AbortSignal | undefined | null): Promise<Waveform[]>
 
 /** `waveformZooms`, blocking the calling thread. */
-export declare function waveformZoomsSync(src: string | Uint8Array, options?: WaveformOptions | undefined | null): Waveform[]
+export declare function waveformZoomsSync(src: string | Uint8Array | PcmAudio, options?: WaveformOptions | undefined | null): Waveform[]

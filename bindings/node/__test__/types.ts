@@ -116,3 +116,16 @@ async function parity(signal: AbortSignal): Promise<void> {
   console.log(sync, zooms, spp, s1, s2, reports, again, bs, r, p, ps, frames, snippet, lufs, done2)
 }
 void parity(new AbortController().signal)
+
+import { decode as decode3, type PcmAudio } from '../index.js'
+
+async function pcmInputs(signal: AbortSignal): Promise<void> {
+  const pcm: PcmAudio = await decode3('a.flac')
+  const a: Analysis = await analyze(pcm, null, signal)
+  const own: PcmAudio = { channels: [new Float32Array(8).subarray(2)], sampleRate: 8000 }
+  const b: Analysis = analyzeSync(own, { loudness: null })
+  const w: Waveform = await waveform(await decode3('a.flac', { mono: true }), { width: 800 }, signal)
+  const ws: Waveform = waveformSync(own)
+  console.log(a, b, w, ws)
+}
+void pcmInputs(new AbortController().signal)

@@ -80,6 +80,88 @@ fn to_input(src: Either<String, &[u8]>) -> quaver::Input {
     }
 }
 
+/// PCM given to `analyze`/`waveform` instead of a file: `decode`'s result, or any object of
+/// that shape.
+#[napi(object, object_to_js = false)]
+pub struct PcmAudio {
+    /// One Float32Array per channel (views/subarrays are read from their own offset), all
+    /// the same length.
+    pub channels: Vec<Float32Array>,
+    /// Sample rate in Hz (a positive integer).
+    pub sample_rate: f64,
+}
+
+/// What an analysis reads: an encoded input for the decoder, or PCM (checked by
+/// `AudioBuffer::from_planar`: channels present, equal lengths, rate > 0).
+enum Source {
+    Input(quaver::Input),
+    Pcm(quaver::Result<quaver::AudioBuffer>),
+}
+
+/// A path, encoded bytes, or PCM (copied here, on the JS thread).
+fn to_source(src: Either3<String, &[u8], PcmAudio>) -> Source {
+    match src {
+        Either3::A(path) => Source::Input(to_input(Either::A(path))),
+        Either3::B(bytes) => Source::Input(to_input(Either::B(bytes))),
+        Either3::C(pcm) => {
+            let r = pcm.sample_rate;
+            Source::Pcm(if r.fract() == 0.0 && r > 0.0 && r <= f64::from(u32::MAX) {
+                quaver::AudioBuffer::from_planar(r as u32, planar(&pcm.channels))
+            } else {
+                Err(quaver::Error::invalid(format!(
+                    "sampleRate must be a positive whole number of Hz, got {r}"
+                )))
+            })
+        }
+    }
+}
+
+impl Source {
+    /// `quaver::analyze`, or for PCM the facade's `AnalysisStream` fed the whole buffer (the
+    /// same analysers; `options.waveform.width` becomes `samples_per_pixel` by audiowaveform's
+    /// rule, as the decoder path does with the track length).
+    fn analyze(self, mut options: quaver::AnalysisOptions) -> quaver::Result<quaver::Analysis> {
+        let pcm = match self {
+            Source::Input(input) => return quaver::analyze(input, &options),
+            Source::Pcm(pcm) => pcm?,
+        };
+        if let Some(w) = options.waveform.as_mut() {
+            if let Some(width @ 1..) = w.width.take() {
+                let frames = pcm.frames() as u64;
+                w.samples_per_pixel = frames
+                    .div_ceil(u64::from(width))
+                    .clamp(2, u64::from(u32::MAX)) as u32;
+            }
+        }
+        let channels = pcm.num_channels() as u32;
+        let mut stream = quaver::stream::AnalysisStream::new(pcm.sample_rate, channels, &options)?;
+        stream.push(&pcm)?;
+        Ok(stream.finish()?.analysis)
+    }
+
+    /// `quaver::waveform_zooms` (main level first), through [`Source::analyze`] for PCM.
+    fn waveform_zooms(
+        self,
+        options: quaver::WaveformOptions,
+    ) -> quaver::Result<Vec<quaver::Waveform>> {
+        if let Source::Input(input) = self {
+            return quaver::waveform_zooms(input, &options);
+        }
+        let a = self.analyze(quaver::AnalysisOptions {
+            loudness: None,
+            waveform: Some(options),
+            music: None,
+        })?;
+        let all: Vec<_> = a.waveform.into_iter().chain(a.waveform_zooms).collect();
+        if all.is_empty() {
+            return Err(quaver::Error::Internal(
+                "the waveform analyser returned nothing".into(),
+            ));
+        }
+        Ok(all)
+    }
+}
+
 /// A facade result as a plain JS object (the same serde definition as the CLI's `--json`).
 pub struct Json(serde_json::Value);
 
@@ -369,16 +451,18 @@ pub fn get_num_threads() -> u32 {
 
 promise_and_sync! {
     #[doc = "Decode once and run the analyses `options` enables (loudness, tempo, key and features by"]
-    #[doc = "default). The result is the CLI's `quaver analyze --json` object."]
+    #[doc = "default). The result is the CLI's `quaver analyze --json` object. `src` is a path, encoded"]
+    #[doc = "bytes, or PCM (`{ channels, sampleRate }`, what `decode` returns): mismatched channel"]
+    #[doc = "lengths, no channels or a bad `sampleRate` reject with ERR_QUAVER_INVALID_ARGUMENT."]
     #[sync_doc = "`analyze`, blocking the calling thread."]
     #[ts_return = "Analysis", "Promise<Analysis>"]
     fn analyze, analyze_sync(
         env,
-        #[ts = "string | Uint8Array"] src: Either<String, &[u8]>,
+        #[ts = "string | Uint8Array | PcmAudio"] src: Either3<String, &[u8], PcmAudio>,
         #[ts = "AnalysisOptions | undefined | null"] options: Option<serde_json::Value>,
     ) -> Job<serde_json::Value, Json> {
-        let input = to_input(src);
-        Job::new(move || report(quaver::analyze(input, &opts(options)?)), json)
+        let src = to_source(src);
+        Job::new(move || report(src.analyze(opts(options)?)), json)
     }
 }
 
@@ -512,16 +596,21 @@ fn to_waveforms(all: Vec<quaver::Waveform>) -> napi::Result<Vec<Waveform>> {
 }
 
 promise_and_sync! {
-    #[doc = "Waveform peaks of a file or buffer (`options.width` fits the track into that many pixels)."]
+    #[doc = "Waveform peaks of a file, encoded bytes or PCM (`{ channels, sampleRate }`, as `analyze`"]
+    #[doc = "takes it); `options.width` fits the track into that many pixels."]
     #[sync_doc = "`waveform`, blocking the calling thread."]
     #[ts_return = "Waveform", "Promise<Waveform>"]
     fn waveform, waveform_sync(
         env,
-        #[ts = "string | Uint8Array"] src: Either<String, &[u8]>,
+        #[ts = "string | Uint8Array | PcmAudio"] src: Either3<String, &[u8], PcmAudio>,
         #[ts = "WaveformOptions | undefined | null"] options: Option<serde_json::Value>,
     ) -> Job<quaver::Waveform, Waveform> {
-        let input = to_input(src);
-        Job::new(move || quaver::waveform(input, &opts(options)?), to_waveform)
+        let src = to_source(src);
+        let work = move || {
+            let mut all = src.waveform_zooms(opts(options)?)?;
+            Ok(all.swap_remove(0))
+        };
+        Job::new(work, to_waveform)
     }
 }
 
@@ -533,11 +622,11 @@ promise_and_sync! {
     #[ts_return = "Waveform[]", "Promise<Waveform[]>"]
     fn waveform_zooms, waveform_zooms_sync(
         env,
-        #[ts = "string | Uint8Array"] src: Either<String, &[u8]>,
+        #[ts = "string | Uint8Array | PcmAudio"] src: Either3<String, &[u8], PcmAudio>,
         #[ts = "WaveformOptions | undefined | null"] options: Option<serde_json::Value>,
     ) -> Job<Vec<quaver::Waveform>, Vec<Waveform>> {
-        let input = to_input(src);
-        Job::new(move || quaver::waveform_zooms(input, &opts(options)?), to_waveforms)
+        let src = to_source(src);
+        Job::new(move || src.waveform_zooms(opts(options)?), to_waveforms)
     }
 }
 
