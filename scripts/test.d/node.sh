@@ -8,11 +8,13 @@ cd "$(dirname "$0")/../.."
 [ -d examples/node/node_modules/playwright-core ] && [ -x /usr/bin/chromium ] || bash scripts/setup.d/node.sh
 cargo build --quiet --bin quaver
 cd bindings/node
-cp index.d.ts /tmp/quaver-index.d.ts.committed
+committed=$(mktemp)   # a private copy: two runs side by side must not share it
+trap 'rm -f "$committed"' EXIT
+cp index.d.ts "$committed"
 npm run -s build:debug >/dev/null
-if ! diff -q /tmp/quaver-index.d.ts.committed index.d.ts >/dev/null; then
+if ! diff -q "$committed" index.d.ts >/dev/null; then
   echo "bindings/node/index.d.ts is stale: run 'npm run build:debug' in bindings/node and commit it"
-  diff /tmp/quaver-index.d.ts.committed index.d.ts | head -20
+  diff "$committed" index.d.ts | head -20
   exit 1
 fi
 npx tsc --noEmit --strict --module nodenext --moduleResolution nodenext --target es2022 --types node __test__/types.ts
