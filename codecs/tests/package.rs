@@ -325,3 +325,43 @@ fn resampled_rendition_half_a_sample_off_is_conformant() {
     let check = check_package(&out, Some(report.duration_s));
     assert!(check.errors.is_empty(), "{:?}", check.errors);
 }
+
+/// Found by the package fuzz target (fuzz/regressions/package-opus-first-duration): 4 449
+/// frames at 96 kHz with an Opus-first ladder. The report took its duration from the first
+/// rendition — Opus at 48 kHz, 2 224.5 frames rounded to 2 225 — one 96 kHz sample more than
+/// the source and the FLAC tier. The duration now comes from the highest-rate rendition.
+#[test]
+fn report_duration_is_the_source_length_whatever_the_ladder_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let wav = dir.path().join("in.wav");
+    let spec = hound::WavSpec {
+        channels: 2,
+        sample_rate: 96_000,
+        bits_per_sample: 16,
+        sample_format: hound::SampleFormat::Int,
+    };
+    let mut w = hound::WavWriter::create(&wav, spec).unwrap();
+    for i in 0..4_449 {
+        let v = ((i as f32 * 0.05).sin() * 8000.0) as i16;
+        w.write_sample(v).unwrap();
+        w.write_sample(-v).unwrap();
+    }
+    w.finalize().unwrap();
+    for (k, renditions) in [
+        vec![Rendition::opus(202), Rendition::flac()],
+        vec![Rendition::flac(), Rendition::opus(202)],
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let out = dir.path().join(format!("pkg{k}"));
+        let ladder = Ladder {
+            renditions,
+            segment_seconds: 4.862,
+        };
+        let report = package(wav.as_path(), &out, &ladder).unwrap();
+        assert_eq!(report.duration_s, 4_449.0 / 96_000.0, "ladder order {k}");
+        let check = check_package(&out, Some(report.duration_s));
+        assert!(check.errors.is_empty(), "{:?}", check.errors);
+    }
+}

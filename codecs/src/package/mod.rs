@@ -289,11 +289,19 @@ pub fn package_streams(
             dash::mpd(&renditions, segment_seconds).as_bytes(),
             &mut files,
         )?;
-        let first = &renditions[0];
+        // The duration from the rendition at the highest rate: a resampled one holds the
+        // source length rounded to its own rate (fuzz-found: 4 449 frames at 96 kHz are
+        // 2 224.5 at 48 kHz, so an Opus-first ladder reported 2 225 / 48 000 s, half a
+        // 48 kHz sample — one 96 kHz sample — more than the FLAC tier and the source hold).
+        let finest = renditions
+            .iter()
+            .rev()
+            .max_by_key(|r| r.sample_rate)
+            .expect("at least one rendition");
         Ok(PackageReport {
             out_dir: out_dir.to_path_buf(),
             files,
-            duration_s: first.valid_samples as f64 / f64::from(first.sample_rate),
+            duration_s: finest.valid_samples as f64 / f64::from(finest.sample_rate),
             segment_seconds,
             renditions,
             alignment,
