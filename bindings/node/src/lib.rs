@@ -126,12 +126,8 @@ impl Source {
             Source::Pcm(pcm) => pcm?,
         };
         if let Some(w) = options.waveform.as_mut() {
-            if let Some(width @ 1..) = w.width.take() {
-                let frames = pcm.frames() as u64;
-                w.samples_per_pixel = frames
-                    .div_ceil(u64::from(width))
-                    .clamp(2, u64::from(u32::MAX)) as u32;
-            }
+            w.samples_per_pixel = w.main_samples_per_pixel(Some(pcm.frames() as u64))?;
+            w.width = None;
         }
         let channels = pcm.num_channels() as u32;
         let mut stream = quaver::stream::AnalysisStream::new(pcm.sample_rate, channels, &options)?;

@@ -56,6 +56,27 @@ impl Default for WaveformOptions {
     }
 }
 
+impl WaveformOptions {
+    /// Samples per pixel of the main zoom level: `samples_per_pixel`, or with `width` set,
+    /// `ceil(frames / width)` (audiowaveform's `--pixels` rule, at least 2), which needs the
+    /// length in `frames`.
+    pub fn main_samples_per_pixel(&self, frames: Option<u64>) -> Result<u32> {
+        match self.width {
+            Some(0) => Err(Error::invalid("waveform width must be at least 1 pixel")),
+            Some(w) => {
+                let frames = frames.ok_or_else(|| {
+                    Error::invalid(
+                        "a waveform of a given width needs the track length, which this stream \
+                         does not declare; give samples_per_pixel instead",
+                    )
+                })?;
+                Ok(frames.div_ceil(u64::from(w)).clamp(2, u64::from(u32::MAX)) as u32)
+            }
+            None => Ok(self.samples_per_pixel),
+        }
+    }
+}
+
 /// Waveform peaks at one zoom level, in audiowaveform's data model.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Waveform {
@@ -332,19 +353,7 @@ impl WaveformBuilder {
                 info.channels
             )));
         }
-        let main = match options.width {
-            Some(0) => return Err(Error::invalid("waveform width must be at least 1 pixel")),
-            Some(w) => {
-                let frames = info.frames.ok_or_else(|| {
-                    Error::invalid(
-                        "a waveform of a given width needs the track length, which this stream \
-                         does not declare; give samples_per_pixel instead",
-                    )
-                })?;
-                frames.div_ceil(u64::from(w)).clamp(2, u64::from(u32::MAX)) as u32
-            }
-            None => options.samples_per_pixel,
-        };
+        let main = options.main_samples_per_pixel(info.frames)?;
         let out_channels = if options.split_channels {
             info.channels
         } else {
