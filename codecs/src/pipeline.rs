@@ -207,7 +207,6 @@ struct Group {
     rate: u32,
     channels: usize,
     resampler: Option<Resampler>,
-    block: Vec<Vec<f32>>,
 }
 
 /// Whether `from` source channels can be mapped to `to` output channels.
@@ -265,6 +264,48 @@ fn map_channels(src: &[Vec<f32>], to: usize) -> Vec<Vec<f32>> {
     vec![l, r]
 }
 
+/// Map channels and resample one source block for every group, in parallel; returns each
+/// group's converted block (flushing the resamplers' tails when `last`).
+fn convert_groups(
+    groups: &mut [Group],
+    acc: &[Vec<f32>],
+    channels: usize,
+    last: bool,
+) -> Result<Vec<Vec<Vec<f32>>>> {
+    groups
+        .par_iter_mut()
+        .with_max_len(1)
+        .map(|g| -> Result<Vec<Vec<f32>>> {
+            let mapped = if g.channels == channels && g.resampler.is_none() {
+                acc.to_vec()
+            } else {
+                map_channels(acc, g.channels)
+            };
+            let mut out = match g.resampler.as_mut() {
+                Some(r) => r.process(&mapped)?,
+                None => mapped,
+            };
+            if last {
+                if let Some(r) = g.resampler.as_mut() {
+                    for (o, t) in out.iter_mut().zip(r.flush()?) {
+                        o.extend_from_slice(&t);
+                    }
+                }
+            }
+            Ok(out)
+        })
+        .collect()
+}
+
+/// Feed each job its group's converted block and drain its packets to its sink, in parallel.
+fn encode_jobs<S: PacketSink>(jobs: &mut [Job<S>], blocks: &[Vec<Vec<f32>>]) -> Result<()> {
+    jobs.par_iter_mut().with_max_len(1).try_for_each(|j| {
+        let planes: Vec<&[f32]> = blocks[j.group].iter().map(Vec::as_slice).collect();
+        j.enc.push(&planes)?;
+        j.drain()
+    })
+}
+
 fn run<S: PacketSink + 'static>(
     dec: Decoder,
     options: &[EncodeOptions],
@@ -293,6 +334,8 @@ pub struct EncodeSession<S: PacketSink> {
     groups: Vec<Group>,
     jobs: Vec<Job<S>>,
     acc: Vec<Vec<f32>>,
+    /// The last converted block (one per group), encoded while the next one is converted.
+    pending: Option<Vec<Vec<Vec<f32>>>>,
 }
 
 impl<S: PacketSink> EncodeSession<S> {
@@ -331,7 +374,6 @@ impl<S: PacketSink> EncodeSession<S> {
                         rate: shape.0,
                         channels: shape.1,
                         resampler,
-                        block: Vec::new(),
                     });
                     groups.len() - 1
                 }
@@ -356,6 +398,7 @@ impl<S: PacketSink> EncodeSession<S> {
             groups,
             jobs,
             acc: vec![Vec::with_capacity(BLOCK_FRAMES); channels],
+            pending: None,
         })
     }
 
@@ -383,47 +426,33 @@ impl<S: PacketSink> EncodeSession<S> {
         Ok(())
     }
 
-    /// Convert the accumulated block for every group (flushing resamplers when `last`) and
-    /// feed it to every encoder, in parallel.
+    /// Convert the accumulated block for every group (flushing resamplers when `last`) while
+    /// the previous block, already converted, is encoded — a two-stage pipeline, so a single
+    /// rendition's resampler and encoder run on both cores instead of one after the other.
+    /// Every encoder still sees the same blocks in the same order (byte-identical output).
     fn encode_block(&mut self, last: bool) -> Result<()> {
         let acc = std::mem::replace(
             &mut self.acc,
             vec![Vec::with_capacity(BLOCK_FRAMES); self.channels],
         );
         let channels = self.channels;
-        self.groups
-            .par_iter_mut()
-            .with_max_len(1)
-            .try_for_each(|g| -> Result<()> {
-                let mapped = if g.channels == channels && g.resampler.is_none() {
-                    acc.clone()
-                } else {
-                    map_channels(&acc, g.channels)
-                };
-                let mut out = match g.resampler.as_mut() {
-                    Some(r) => r.process(&mapped)?,
-                    None => mapped,
-                };
-                if last {
-                    if let Some(r) = g.resampler.as_mut() {
-                        for (o, t) in out.iter_mut().zip(r.flush()?) {
-                            o.extend_from_slice(&t);
-                        }
-                    }
-                }
-                g.block = out;
-                Ok(())
-            })?;
-        let blocks: Vec<Vec<Vec<f32>>> = self
-            .groups
-            .iter_mut()
-            .map(|g| std::mem::take(&mut g.block))
-            .collect();
-        self.jobs.par_iter_mut().with_max_len(1).try_for_each(|j| {
-            let planes: Vec<&[f32]> = blocks[j.group].iter().map(Vec::as_slice).collect();
-            j.enc.push(&planes)?;
-            j.drain()
-        })
+        let pending = self.pending.take();
+        let (groups, jobs) = (&mut self.groups, &mut self.jobs);
+        let (converted, encoded) = rayon::join(
+            || convert_groups(groups, &acc, channels, last),
+            || match pending {
+                Some(blocks) => encode_jobs(jobs, &blocks),
+                None => Ok(()),
+            },
+        );
+        encoded?;
+        let blocks = converted?;
+        if last {
+            encode_jobs(&mut self.jobs, &blocks)
+        } else {
+            self.pending = Some(blocks);
+            Ok(())
+        }
     }
 
     /// The source has ended: flush every encoder, close every sink, and report. `warnings`
