@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# Builds the UniFFI library, generates the Kotlin and Swift bindings, compiles the Kotlin tests
-# against the generated code and runs them on the JVM (parity with the Rust API's results).
+# Builds the UniFFI library, generates the Kotlin, Swift and Dart bindings, compiles the Kotlin
+# tests against the generated code and runs them on the JVM (parity with the Rust API's results),
+# and checks the Dart binding against the library (syntax, symbols, checksums: no Dart SDK here).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 root=$PWD
-cargo build --quiet -p quaver-mobile -p quaver-uniffi-bindgen --bin uniffi-bindgen --lib
+cargo build --quiet -p quaver-mobile -p quaver-uniffi-bindgen --bin uniffi-bindgen --bin uniffi-bindgen-dart --lib
 cargo build --quiet --bin quaver
 gen=target/mobile-gen
 rm -rf "$gen"
@@ -13,6 +14,10 @@ for lang in kotlin swift; do
     --language "$lang" --out-dir "$gen/$lang" >/dev/null
 done
 test -s "$gen/swift/Quaver.swift" && test -s "$gen/swift/QuaverFFI.h"
+target/debug/uniffi-bindgen-dart generate target/debug/libquaver_mobile.so \
+  --config bindings/mobile/uniffi.toml --out-dir "$gen/dart" --no-format
+target/dart-check-venv/bin/python bindings/mobile/tests/dart/check_dart.py \
+  "$gen/dart/quaver_mobile.dart" target/debug/libquaver_mobile.so
 # What the Rust API says about the shared fixtures.
 parity=$gen/parity; mkdir -p "$parity"
 for f in tagged.mp3 flac_s24_96k.flac aac_lc.m4a opus_stereo.opus; do
