@@ -250,6 +250,14 @@ def main():
         assert [r["bpm"] for r in l_par] == [r["bpm"] for r in l_res]
     timed("quaver.analyze_many again (drift check)", lambda: quaver.analyze_many(paths, jobs=a.jobs))
 
+    # The floor under any engine that reads these files: decoding them and nothing else, with
+    # the reference FLAC decoder (`flac -d`, faster than ffmpeg here) in `jobs` processes.
+    def flac_decode_all():
+        from concurrent.futures import ThreadPoolExecutor
+        with ThreadPoolExecutor(a.jobs) as ex:
+            list(ex.map(lambda p: subprocess.run(["flac", "-dcs", p], stdout=subprocess.DEVNULL, check=True), paths))
+    floor = min(timed("decode floor: flac -d, %d processes" % a.jobs, flac_decode_all)[0] for _ in range(2))
+
     mins = total_s / 60
     print()
     print("| run (%d tracks, %.0f min of audio) | wall s | s per audio min | quaver is (wall) | CPU s | quaver is (CPU) |" % (len(paths), mins))
@@ -352,6 +360,9 @@ def main():
         ", %.2f× / %.2f× sonara" % (times["sonara"] / times["quaver_nl"], cpu["sonara"] / cpu["quaver_nl"]) if sonara else ""))
     print("target >= 50× librosa: %s (best case %.1f×)" % ("MET" if ratio >= 50 else "NOT MET",
                                                          max(ratio, times["librosa"] / times["quaver_nl"])))
+    print("decode floor: `flac -d` alone over the %d files takes %.2f s (%d processes), so no engine that "
+          "reads them can beat librosa by more than %.1f× here; 50× needs %.2f s" % (
+              len(paths), floor, a.jobs, times["librosa"] / floor, times["librosa"] / 50))
     if sonara:
         print("faster than sonara: wall %s (%.2f×), CPU %s (%.2f×); with loudness=None: wall %s, CPU %s" % (
             "yes" if times["sonara"] > times["quaver"] else "no", times["sonara"] / times["quaver"],

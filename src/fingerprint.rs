@@ -129,6 +129,7 @@ impl FingerprintIndex {
     }
 
     /// Scan already-extracted query peaks (what `ingest` gets from its shared decode).
+    #[cfg(feature = "encoders")]
     pub(crate) fn scan_peaks(
         &self,
         peaks: &[quaver_fingerprint::Peak],
@@ -138,6 +139,7 @@ impl FingerprintIndex {
     }
 
     /// Add an already-extracted catalog print under `id` (replacing any track with that id).
+    #[cfg(feature = "encoders")]
     pub(crate) fn add_print(
         &mut self,
         id: &str,

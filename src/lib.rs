@@ -12,16 +12,25 @@
 //! assert_eq!(pcm.num_channels(), 1);
 //! # Ok::<(), quaver::Error>(())
 //! ```
+//!
+//! Cargo features: `encoders` (default; `encode`, `encode_many`, `package`, `ingest` — LAME,
+//! libopus's encoder, libFLAC) and `cli` (default; the `quaver` binary). With
+//! `default-features = false` the crate decodes, analyses, draws waveforms and fingerprints —
+//! what the mobile library ships.
 
 pub mod fingerprint;
+#[cfg(feature = "encoders")]
 pub mod ingest;
 pub mod options;
+#[cfg(feature = "encoders")]
 pub mod package;
 pub mod runtime;
 pub mod stream;
 
 pub use fingerprint::{chromaprint, FingerprintIndex, QueryResult};
+#[cfg(feature = "encoders")]
 pub use ingest::{ingest, ingest_batch, IngestOptions, IngestReport};
+#[cfg(feature = "encoders")]
 pub use package::{package, Ladder, PackageReport, Rendition};
 
 pub use quaver_core::buffer::mix_to_mono;
@@ -47,10 +56,12 @@ pub fn resample(buffer: &AudioBuffer, sample_rate: u32, quality: Quality) -> Res
     quaver_core::resample::resample(buffer, sample_rate, quality)
 }
 
+#[cfg(feature = "encoders")]
 pub use quaver_codecs::{
     Codec, EncodeOptions, EncodeReport, EncodeTarget, Encoder, EncoderInfo, OpusRateControl, Packet,
 };
 
+#[cfg(feature = "encoders")]
 /// Encode `input` to `output` (MP3, Opus in Ogg, or FLAC, chosen by `options.codec` or the
 /// output's extension), copying the source's tags; gapless and sample-accurate. The file
 /// appears under its name only when complete.
@@ -72,6 +83,7 @@ pub fn encode(
     runtime::install(|| quaver_codecs::encode_to_file(input, output, options))?
 }
 
+#[cfg(feature = "encoders")]
 /// Decode `input` once and encode every target in parallel on quaver's thread pool.
 pub fn encode_many(input: impl Into<Input>, targets: &[EncodeTarget]) -> Result<Vec<EncodeReport>> {
     let input = input.into();

@@ -50,7 +50,7 @@ export type Settled<T> = { status: 'fulfilled'; value: T } | { status: 'rejected
 
 /** Options for `encode` (every field optional; unknown keys are rejected). */
 export interface EncodeOptions {
-  codec?: 'mp3' | 'opus' | 'flac'
+  codec?: 'mp3' | 'opus' | 'flac' | 'aac'
   bitrate_kbps?: number
   vbr_quality?: number
   opus_rate_control?: 'vbr' | 'cvbr' | 'cbr'
@@ -180,7 +180,7 @@ export interface RenderOptions {
 }
 
 /** One rendition of a packaging ladder. */
-export interface Rendition { codec: 'opus' | 'flac'; bitrate_kbps?: number | null; id?: string | null }
+export interface Rendition { codec: 'opus' | 'flac' | 'aac'; bitrate_kbps?: number | null; id?: string | null }
 
 /** A packaging ladder. */
 export interface Ladder { renditions: Rendition[]; segment_seconds?: number }

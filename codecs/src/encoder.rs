@@ -92,5 +92,13 @@ pub fn new_encoder(opts: &ResolvedOptions, source_rate: u32) -> Result<Box<dyn E
         Codec::Mp3 => Box::new(crate::mp3::Mp3Encoder::new(opts)?),
         Codec::Opus => Box::new(crate::opus::OpusEncoder::new(opts, source_rate)?),
         Codec::Flac => Box::new(crate::flac::FlacEncoder::new(opts)?),
+        #[cfg(feature = "aac")]
+        Codec::Aac => Box::new(crate::aac::AacEncoder::new(opts)?),
+        #[cfg(not(feature = "aac"))]
+        Codec::Aac => {
+            return Err(Error::Unsupported(
+                "AAC: quaver-codecs was built without its `aac` feature".into(),
+            ))
+        }
     })
 }

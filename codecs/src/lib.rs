@@ -1,7 +1,7 @@
 //! # quaver-codecs
 //!
 //! Encoders behind one streaming [`Encoder`] trait — MP3 through LAME, Opus through libopus,
-//! FLAC through libFLAC — with gapless metadata (LAME/Xing tag, Opus pre-skip and final
+//! FLAC through libFLAC, AAC-LC through the FDK encoder (default feature `aac`) — with gapless metadata (LAME/Xing tag, Opus pre-skip and final
 //! granule, exact FLAC STREAMINFO), tags, and file writers on top:
 //!
 //! ```no_run
@@ -22,8 +22,11 @@
 
 #![warn(missing_docs)]
 
+#[cfg(feature = "aac")]
+pub mod aac;
 pub mod encoder;
 pub mod flac;
+pub mod m4a;
 pub mod mp3;
 pub mod options;
 pub mod opus;

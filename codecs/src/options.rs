@@ -6,7 +6,7 @@ use std::path::Path;
 use quaver_core::{Error, Quality, Result, Tags};
 use serde::{Deserialize, Serialize};
 
-/// The three codecs quaver encodes.
+/// The codecs quaver encodes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Codec {
@@ -16,6 +16,9 @@ pub enum Codec {
     Opus,
     /// FLAC through libFLAC, in a native `.flac` file.
     Flac,
+    /// AAC-LC through the Fraunhofer FDK encoder: in CMAF packages (HLS/DASH) and `.m4a`
+    /// files (fragmented MP4 with the priming edit).
+    Aac,
 }
 
 impl Codec {
@@ -26,7 +29,18 @@ impl Codec {
             "mp3" => Some(Codec::Mp3),
             "opus" | "ogg" | "oga" => Some(Codec::Opus),
             "flac" => Some(Codec::Flac),
+            "m4a" | "aac" | "mp4" => Some(Codec::Aac),
             _ => None,
+        }
+    }
+
+    /// The codec's name as options and ids spell it (`mp3`, `opus`, `flac`, `aac`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Codec::Mp3 => "mp3",
+            Codec::Opus => "opus",
+            Codec::Flac => "flac",
+            Codec::Aac => "aac",
         }
     }
 
@@ -36,6 +50,7 @@ impl Codec {
             Codec::Mp3 => "mp3",
             Codec::Opus => "opus",
             Codec::Flac => "flac",
+            Codec::Aac => "m4a",
         }
     }
 }
@@ -47,8 +62,9 @@ impl std::str::FromStr for Codec {
             "mp3" => Ok(Codec::Mp3),
             "opus" => Ok(Codec::Opus),
             "flac" => Ok(Codec::Flac),
+            "aac" => Ok(Codec::Aac),
             other => Err(Error::invalid(format!(
-                "unknown codec {other:?} (expected mp3, opus or flac)"
+                "unknown codec {other:?} (expected mp3, opus, flac or aac)"
             ))),
         }
     }
@@ -75,7 +91,8 @@ pub enum OpusRateControl {
 pub struct EncodeOptions {
     /// Codec; `None` means "from the output file's extension".
     pub codec: Option<Codec>,
-    /// Target bitrate in kbit/s: MP3 CBR (32–320, MPEG-1 Layer III values), Opus (16–510).
+    /// Target bitrate in kbit/s: MP3 CBR (32–320, MPEG-1 Layer III values), Opus (16–510),
+    /// AAC-LC CBR (32–320; default 256).
     pub bitrate_kbps: Option<u32>,
     /// MP3 VBR quality V0 (best) … V9; exclusive with `bitrate_kbps`.
     pub vbr_quality: Option<u8>,
@@ -84,7 +101,8 @@ pub struct EncodeOptions {
     /// Opus complexity 0–10 (default 10).
     pub complexity: Option<u8>,
     /// Output sample rate. MP3: 44 100 or 48 000 (default: the nearer family of the source);
-    /// Opus: 48 000; FLAC: any rate 8 000–655 350 (default: the source's).
+    /// Opus: 48 000; FLAC: any rate 8 000–655 350 (default: the source's); AAC: 8 000–48 000
+    /// from the MPEG-4 table (default: 44 100 or 48 000, the nearer family of the source).
     pub sample_rate: Option<u32>,
     /// Output channels. MP3 and Opus: 1 or 2 (default: the source's, sources with more are
     /// downmixed to stereo); FLAC: 1–8 (default: the source's).
@@ -130,6 +148,11 @@ pub const MP3_BITRATES: [u32; 14] = [
     32, 40, 48, 56, 64, 80, 96, 112, 128, 160, 192, 224, 256, 320,
 ];
 
+/// Sample rates AAC-LC is encoded at (the MPEG-4 sampling frequency table from 8 kHz up).
+pub const AAC_RATES: [u32; 9] = [
+    8_000, 11_025, 12_000, 16_000, 22_050, 24_000, 32_000, 44_100, 48_000,
+];
+
 /// How an MP3 encoder spends its bits.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -153,6 +176,9 @@ pub struct ResolvedOptions {
     pub mp3: Option<Mp3RateControl>,
     /// Opus bitrate in bit/s (Opus only).
     pub opus_bitrate: Option<u32>,
+    /// AAC CBR bitrate in bit/s (AAC only).
+    #[serde(default)]
+    pub aac_bitrate: Option<u32>,
     /// Opus rate control.
     pub opus_rate_control: OpusRateControl,
     /// Opus complexity.
@@ -188,7 +214,7 @@ impl EncodeOptions {
             (Some(c), _) => c,
             (None, Some(p)) => Codec::from_path(p).ok_or_else(|| {
                 Error::invalid(format!(
-                    "cannot tell the codec from {:?}: use a .mp3, .opus or .flac name or set the codec",
+                    "cannot tell the codec from {:?}: use a .mp3, .opus, .flac or .m4a name or set the codec",
                     p.display().to_string()
                 ))
             })?,
@@ -231,6 +257,7 @@ impl EncodeOptions {
             channels,
             mp3: None,
             opus_bitrate: None,
+            aac_bitrate: None,
             opus_rate_control: self.opus_rate_control,
             complexity: 10,
             bits_per_sample: 16,
@@ -298,6 +325,38 @@ impl EncodeOptions {
                     Some(c) => c,
                     None => 10,
                 };
+            }
+            Codec::Aac => {
+                r.sample_rate = match self.sample_rate {
+                    Some(rate) if AAC_RATES.contains(&rate) => rate,
+                    Some(rate) => {
+                        return Err(Error::invalid(format!(
+                            "AAC-LC is encoded at one of {:?} Hz, not {rate} Hz",
+                            AAC_RATES
+                        )))
+                    }
+                    None if src_rate == 44_100 || src_rate == 48_000 => src_rate,
+                    None if src_rate % 11_025 == 0 => 44_100,
+                    None => 48_000,
+                };
+                if self.vbr_quality.is_some() {
+                    return Err(Error::invalid(
+                        "VBR quality is an MP3 option; AAC takes a bitrate",
+                    ));
+                }
+                let b = self.bitrate_kbps.unwrap_or(256);
+                if !(32..=320).contains(&b) {
+                    return Err(Error::invalid(format!(
+                        "AAC bitrate {b} kbit/s is out of range (32–320)"
+                    )));
+                }
+                if b > 6144 * r.sample_rate * channels / 1024 / 1000 {
+                    return Err(Error::invalid(format!(
+                        "AAC at {} Hz, {channels} channel(s) cannot carry {b} kbit/s",
+                        r.sample_rate
+                    )));
+                }
+                r.aac_bitrate = Some(b * 1000);
             }
             Codec::Flac => {
                 if self.bitrate_kbps.is_some() || self.vbr_quality.is_some() {

@@ -1,5 +1,7 @@
 //! Container writers that turn an encoder's packets into a file: MP3 (ID3v2.4 + LAME/Xing
-//! frame + frames [+ ID3v1]), Ogg Opus (RFC 7845) and native FLAC. Files are written through
+//! frame + frames [+ ID3v1]), Ogg Opus (RFC 7845), native FLAC, and AAC in a fragmented
+//! `.m4a` (the packager's CMAF init with the priming edit, then ~2 s fragments; no iTunes
+//! metadata yet). Files are written through
 //! the core's [`AtomicFile`] (temporary sibling, renamed into place on success).
 
 use std::fs::File;
@@ -33,6 +35,37 @@ enum Kind {
     Flac {
         header_len: usize,
     },
+    M4a {
+        /// Where the `mdat` header sits (after `ftyp`).
+        mdat_at: u64,
+        /// Media bytes written into the `mdat`.
+        payload: u64,
+        sizes: Vec<u32>,
+        held: std::collections::VecDeque<Packet>,
+    },
+}
+
+/// AAC packets held back from the `mdat`: the flush's packets past the valid end are dropped
+/// and the last kept one's duration trimmed, which only `finish` knows.
+const M4A_HOLD: usize = 4;
+
+/// The track description of an AAC encoder's stream presenting `valid` samples.
+fn aac_track(enc: &dyn Encoder, valid: u64) -> Result<crate::package::fmp4::TrackConfig> {
+    use crate::package::fmp4;
+    let info = enc.info();
+    Ok(fmp4::TrackConfig {
+        codec: info.codec,
+        sample_rate: info.sample_rate,
+        channels: info.channels,
+        bits_per_sample: 16,
+        priming: info.priming,
+        valid_samples: valid,
+        decoder_config: fmp4::esds_from_asc(
+            enc.header(),
+            info.channels,
+            info.nominal_bitrate.unwrap_or(0),
+        )?,
+    })
 }
 
 /// Writes one encoder's output to a file.
@@ -75,6 +108,17 @@ impl FileWriter {
                 in_page: 0,
             },
             Codec::Flac => Kind::Flac { header_len: 0 },
+            Codec::Aac => {
+                let head = crate::m4a::head();
+                out.write_all(&head).map_err(io(path))?;
+                bytes = head.len() as u64;
+                Kind::M4a {
+                    mdat_at: (head.len() - 16) as u64,
+                    payload: 0,
+                    sizes: Vec::new(),
+                    held: Default::default(),
+                }
+            }
         };
         Ok(FileWriter {
             target: path.to_path_buf(),
@@ -97,6 +141,7 @@ impl FileWriter {
                 *header_len = header.len();
                 self.bytes += header.len() as u64;
             }
+            Kind::M4a { .. } => {}
             Kind::Opus { ogg, .. } => {
                 let tags = opus_tags(tags);
                 self.bytes += (header.len() + tags.len()) as u64;
@@ -119,6 +164,21 @@ impl FileWriter {
             Kind::Mp3 { .. } | Kind::Flac { .. } => {
                 let out = self.out.as_mut().expect("open");
                 out.write_all(&p.data).map_err(io(&self.target))?;
+            }
+            Kind::M4a {
+                payload,
+                sizes,
+                held,
+                ..
+            } => {
+                held.push_back(p);
+                if held.len() > M4A_HOLD {
+                    let q = held.pop_front().expect("held");
+                    let out = self.out.as_mut().expect("open");
+                    out.write_all(&q.data).map_err(io(&self.target))?;
+                    *payload += q.data.len() as u64;
+                    sizes.push(q.data.len() as u32);
+                }
             }
             Kind::Opus { ogg, held, in_page } => {
                 // Hold one packet back: the last one must end the stream with the final
@@ -163,6 +223,40 @@ impl FileWriter {
             Kind::Flac { header_len } => {
                 let mut out = self.out.take().expect("open");
                 rewrite(&mut out, 0, *header_len, enc.header(), &path)?;
+            }
+            Kind::M4a {
+                mdat_at,
+                payload,
+                sizes,
+                held,
+            } => {
+                let mut out = self.out.take().expect("open");
+                let end = u64::from(enc.info().priming) + enc.frames();
+                let mut last_duration = crate::m4a::AAC_FRAME_SAMPLES;
+                for q in held.drain(..).filter(|q| q.pts < end) {
+                    last_duration = (u64::from(q.duration).min(end - q.pts)) as u32;
+                    out.write_all(&q.data).map_err(io(&path))?;
+                    *payload += q.data.len() as u64;
+                    sizes.push(q.data.len() as u32);
+                }
+                let track = aac_track(enc, enc.frames())?;
+                let moov = crate::m4a::moov(
+                    &track,
+                    sizes,
+                    crate::m4a::AAC_FRAME_SAMPLES,
+                    last_duration,
+                    *mdat_at + 16,
+                    tags,
+                );
+                out.write_all(&moov).map_err(io(&path))?;
+                self.bytes += moov.len() as u64;
+                rewrite(
+                    &mut out,
+                    *mdat_at,
+                    16,
+                    &crate::m4a::mdat_header(*payload),
+                    &path,
+                )?;
             }
             Kind::Opus { ogg, held, .. } => {
                 let end = u64::from(enc.info().priming) + enc.frames();

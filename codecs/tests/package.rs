@@ -365,3 +365,132 @@ fn report_duration_is_the_source_length_whatever_the_ladder_order() {
         assert!(check.errors.is_empty(), "{:?}", check.errors);
     }
 }
+
+/// AAC-LC (FDK) in CMAF: the `apple` ladder (AAC 64/128/256 first, then Opus and FLAC) passes
+/// the checker, declares `mp4a.40.2`, skips the encoder priming with the edit list, and
+/// decodes back through ffmpeg (HLS and DASH) with lag 0 at both ends against the source.
+#[test]
+fn aac_renditions_are_conformant_and_sample_accurate() {
+    let src = fixture("flac_s16.flac"); // 4 s, 44.1 kHz stereo
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("pkg");
+    let mut ladder = Ladder::named_or_file("apple").unwrap();
+    ladder.segment_seconds = 2.0;
+    let report = package(&src, &out, &ladder).unwrap();
+    let check = check_package(&out, Some(4.0));
+    assert!(
+        check.errors.is_empty() && check.warnings.is_empty(),
+        "{check:#?}"
+    );
+    let aac: Vec<_> = report
+        .renditions
+        .iter()
+        .filter(|r| r.codecs == "mp4a.40.2")
+        .collect();
+    assert_eq!(aac.len(), 3);
+    for r in &aac {
+        assert_eq!(
+            r.sample_rate, 44_100,
+            "{}: AAC keeps the 44.1 kHz family",
+            r.id
+        );
+        assert!(r.priming >= 1024, "{}: priming {}", r.id, r.priming);
+        assert_eq!(r.valid_samples, 4 * 44_100);
+        assert_eq!(
+            r.segments.iter().map(|s| s.duration).sum::<u64>(),
+            r.valid_samples
+        );
+    }
+    // The AAC set is one switching set with identical boundaries, and it is master.m3u8.
+    assert!(report.alignment.iter().all(|a| a.aligned));
+    let master = std::fs::read_to_string(out.join("master.m3u8")).unwrap();
+    assert!(master.contains("CODECS=\"mp4a.40.2\""), "{master}");
+    assert!(!master.contains("Opus"), "{master}");
+    let mpd = std::fs::read_to_string(out.join("manifest.mpd")).unwrap();
+    assert!(mpd.contains("codecs=\"mp4a.40.2\""), "{mpd}");
+    // Average bitrates (segment bytes over presented time, as a client measures them) at
+    // the nominal CBR plus the container: 8 trun bytes per 1024-sample frame (2.8 kbit/s at
+    // 44.1 kHz), the moof/styp headers and the coded priming frames over 4 s.
+    for (r, kbps) in aac.iter().zip([64.0, 128.0, 256.0]) {
+        let got = r.average_bitrate as f64 / 1000.0;
+        assert!(
+            got >= kbps && got <= kbps * 1.03 + 4.0,
+            "{}: {got} kbit/s",
+            r.id
+        );
+    }
+
+    if !have_ffmpeg() {
+        eprintln!("decode-back skipped: no ffmpeg");
+        return;
+    }
+    let source = decode_all(&src).unwrap();
+    let reference = source.channels[0].clone();
+    for (i, r) in report.renditions.iter().enumerate() {
+        if r.codecs != "mp4a.40.2" {
+            continue;
+        }
+        // quaver's decoder on the CMAF track (init + every segment, one fragmented MP4): it
+        // applies the whole edit, so the count is exact and both ends align.
+        let mut track = std::fs::read(out.join(&r.id).join("init.mp4")).unwrap();
+        for s in &r.segments {
+            track.extend(std::fs::read(out.join(&r.id).join(&s.file)).unwrap());
+        }
+        let joined = tmp.path().join(format!("{}.mp4", r.id));
+        std::fs::write(&joined, &track).unwrap();
+        let ours = decode_all(&joined).unwrap();
+        let ch0 = &ours.channels[0];
+        assert_eq!(
+            ch0.len() as u64,
+            r.valid_samples,
+            "quaver {}: frame count",
+            r.id
+        );
+        assert_eq!(
+            lag(&reference, ch0, 22_050),
+            0,
+            "quaver {}: start lag",
+            r.id
+        );
+        assert_eq!(
+            lag(&reference, ch0, reference.len() - 4096 - 2_000),
+            0,
+            "quaver {}: end lag",
+            r.id
+        );
+
+        // ffmpeg, an independent AAC decoder, through the HLS playlist and the MPD. ffmpeg 5.1
+        // applies no edit list to fragmented MP4 AAC (it takes Opus's pre-skip from dOps, but
+        // nothing for AAC), so it returns every coded sample: dropping exactly `priming` must
+        // align it with the source — which checks the priming the edit list declares.
+        for (name, input, map) in [
+            (
+                format!("hls {}", r.id),
+                out.join(&r.id).join("media.m3u8"),
+                "0:a:0".to_string(),
+            ),
+            (
+                format!("dash {}", r.id),
+                out.join("manifest.mpd"),
+                format!("0:a:{i}"),
+            ),
+        ] {
+            let pcm = ffmpeg_decode(&input, &map);
+            let all: Vec<f32> = pcm.chunks_exact(2).map(|f| f[0]).collect();
+            let ch0 = &all[r.priming as usize..];
+            assert_eq!(lag(&reference, ch0, 22_050), 0, "{name}: start lag");
+            assert_eq!(
+                lag(&reference, ch0, reference.len() - 4096 - 2_000),
+                0,
+                "{name}: end lag"
+            );
+            let (got, want) = (ch0.len() as i64, r.valid_samples as i64);
+            let coded = i64::from(r.priming) + want;
+            let tail = (coded + 1023) / 1024 * 1024 - coded;
+            assert!(
+                got == want || got - want == tail,
+                "{name}: {got} samples after the priming, source {want} (tail {tail})"
+            );
+        }
+    }
+}

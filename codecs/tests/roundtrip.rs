@@ -137,10 +137,10 @@ fn flac_is_bit_exact_and_its_md5_matches_the_reference_encoder() {
 }
 
 #[test]
-fn tags_survive_in_all_three_formats() {
+fn tags_survive_in_every_format() {
     let dir = tempfile::tempdir().unwrap();
     let src = data("tagged.flac");
-    for ext in ["mp3", "opus", "flac"] {
+    for ext in ["mp3", "opus", "flac", "m4a"] {
         let out = dir.path().join(format!("t.{ext}"));
         encode_to_file(
             &src,
@@ -205,6 +205,19 @@ fn bad_options_are_invalid_argument_errors_and_leave_no_file() {
         ("e.flac", opts(|o| o.bits_per_sample = Some(12))),
         ("f.flac", opts(|o| o.compression_level = Some(9))),
         ("g.opus", opts(|o| o.complexity = Some(11))),
+        ("a.m4a", opts(|o| o.bitrate_kbps = Some(7))),
+        ("b.m4a", opts(|o| o.channels = Some(11))),
+        ("c.m4a", opts(|o| o.sample_rate = Some(1))),
+        ("d.m4a", opts(|o| o.vbr_quality = Some(2))),
+        // 320 kbit/s does not fit mono AAC-LC at 8 kHz (6144 bits per frame per channel).
+        (
+            "e.m4a",
+            opts(|o| {
+                o.sample_rate = Some(8_000);
+                o.channels = Some(1);
+                o.bitrate_kbps = Some(320)
+            }),
+        ),
         ("h.wav", EncodeOptions::default()),
     ];
     for (name, o) in cases {
@@ -300,4 +313,95 @@ fn multichannel_sources_are_downmixed_for_lossy_and_kept_for_flac() {
     let a = quaver_core::decode_all(&src).unwrap();
     let b = quaver_core::decode_all(dir.path().join("a.flac")).unwrap();
     assert!(a == b, "6-channel FLAC is bit-exact");
+}
+
+/// AAC-LC in `.m4a` (plain MP4, the priming and the valid length in the edit list, the last
+/// sample's duration trimmed): quaver decodes exactly the source's frame count, ffmpeg that
+/// or (5.1 applies an MP4 edit's start, not its end) plus the last frame's padding; both
+/// aligned (lag 0); CBR within 5 % of its bitrate; 256 kbit/s ≥ 25 dB SNR; ffprobe reads
+/// iTunSMPB with the same priming, padding and length.
+#[test]
+fn aac_m4a_is_gapless_and_aligned() {
+    let src = data("master.wav");
+    let src_frames = quaver_core::probe(&src).unwrap().frames;
+    let dir = tempfile::tempdir().unwrap();
+    let targets = vec![
+        EncodeTarget {
+            path: dir.path().join("a128.m4a"),
+            options: opts(|o| o.bitrate_kbps = Some(128)),
+        },
+        EncodeTarget {
+            path: dir.path().join("a256_48k.m4a"),
+            options: opts(|o| {
+                o.bitrate_kbps = Some(256);
+                o.sample_rate = Some(48_000)
+            }),
+        },
+        EncodeTarget {
+            path: dir.path().join("mono64.m4a"),
+            options: opts(|o| {
+                o.bitrate_kbps = Some(64);
+                o.channels = Some(1)
+            }),
+        },
+    ];
+    let reports = encode_many(&src, &targets).unwrap();
+    let mut failures = Vec::new();
+    for (t, r) in targets.iter().zip(&reports) {
+        assert_eq!(r.stream.codec, Codec::Aac);
+        let rate = r.stream.sample_rate;
+        let ch = r.stream.channels as usize;
+        let expected = quaver_core::resample::output_len(src_frames, 44_100, rate);
+        assert_eq!(r.frames, expected);
+        let kbps = r.audio_bitrate / 1000.0;
+        let nominal = f64::from(r.options.aac_bitrate.unwrap()) / 1000.0;
+        assert!(
+            (kbps / nominal - 1.0).abs() < 0.05,
+            "{}: {kbps} kbit/s",
+            t.path.display()
+        );
+        let reference = ConvertingDecoder::open(
+            &src,
+            &DecodeOptions::default(),
+            &ConvertOptions {
+                sample_rate: Some(rate),
+                mono: ch == 1,
+                quality: Quality::Balanced,
+            },
+        )
+        .unwrap()
+        .read_all()
+        .unwrap();
+        let ours = quaver_core::decode_all(&t.path).unwrap();
+        let theirs = ffmpeg_decode(&t.path, ch);
+        let name = t.path.file_name().unwrap().to_string_lossy().into_owned();
+        for (who, dec, pad) in [
+            ("quaver", &ours.channels, 0),
+            ("ffmpeg", &theirs, r.padding),
+        ] {
+            let n = dec[0].len() as u64;
+            let lag = best_lag(&mono(&reference.channels), &mono(dec), 1200);
+            eprintln!("{name:14} {who:6} frames {n} (expected {expected}) lag {lag}");
+            if (n != expected && n != expected + pad) || lag != 0 || dec.len() != ch {
+                failures.push(format!("{name} via {who}: {n} frames, lag {lag}"));
+            }
+        }
+        if name == "a256_48k.m4a" {
+            let snr = snr_db(&reference.channels, &ours.channels);
+            assert!(snr >= 25.0, "{name}: SNR {snr:.1} dB");
+        }
+        let tags = ffprobe_tags(&t.path);
+        let smpb = tags.get("ITUNSMPB").cloned().unwrap_or_default();
+        let fields: Vec<u64> = smpb
+            .split_whitespace()
+            .take(4)
+            .map(|h| u64::from_str_radix(h, 16).unwrap())
+            .collect();
+        assert_eq!(
+            fields.get(1..4),
+            Some(&[u64::from(r.stream.priming), r.padding, expected][..]),
+            "{name}: iTunSMPB {smpb:?}"
+        );
+    }
+    assert!(failures.is_empty(), "not sample-accurate: {failures:#?}");
 }

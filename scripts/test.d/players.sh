@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Real players: `quaver package --ladder hifi` on a 30 s source (the 4 s fixture looped), then
+# Real players: `quaver package --ladder apple` (AAC, Opus and FLAC sets) on a 30 s source (the 4 s fixture looped), then
 # hls.js, dash.js and shaka-player in headless Chromium play every master_<codec>.m3u8 and the
 # MPD: 10 s with no error, a rendition switch, a seek to the end reaching `ended`, duration
 # within 1 ms (codecs/tests/players/players.mjs). About a minute.
@@ -11,5 +11,5 @@ Q="${CARGO_TARGET_DIR:-$PWD/target}/debug/quaver"
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 ffmpeg -hide_banner -nostdin -loglevel error -stream_loop 7 -i tests/data/flac_s16.flac -t 30 -c:a flac "$out/src.flac"
-$Q package "$out/src.flac" "$out/pkg" --ladder hifi >/dev/null
+$Q package "$out/src.flac" "$out/pkg" --ladder apple >/dev/null
 node codecs/tests/players/players.mjs "$out/pkg" 30

@@ -98,6 +98,58 @@ struct Init {
     edit_duration: Option<u64>,
     pre_skip: Option<u32>,
     roll: Option<i16>,
+    /// The RFC 6381 codecs string the sample entry implies: its 4CC, or for `mp4a`
+    /// `mp4a.<OTI hex>.<audio object type>` from the `esds`.
+    codecs: String,
+}
+
+/// Object type indication and audio object type from an `esds` body (after the full-box
+/// header): walks ES_Descriptor → DecoderConfigDescriptor → DecoderSpecificInfo.
+fn esds_codec(d: &[u8]) -> Option<(u8, u8)> {
+    // One descriptor: tag, expandable length (1–4 bytes); returns (tag, body range).
+    fn desc(d: &[u8], mut p: usize) -> Option<(u8, usize, usize)> {
+        let tag = *d.get(p)?;
+        p += 1;
+        let mut len = 0usize;
+        for _ in 0..4 {
+            let c = *d.get(p)?;
+            p += 1;
+            len = (len << 7) | usize::from(c & 0x7f);
+            if c & 0x80 == 0 {
+                break;
+            }
+        }
+        (p + len <= d.len()).then_some((tag, p, p + len))
+    }
+    let (tag, es, es_end) = desc(d, 0)?;
+    if tag != 0x03 {
+        return None;
+    }
+    let flags = *d.get(es + 2)?;
+    let mut p = es + 3;
+    if flags & 0x80 != 0 {
+        p += 2;
+    }
+    if flags & 0x40 != 0 {
+        p += 1 + usize::from(*d.get(p)?);
+    }
+    if flags & 0x20 != 0 {
+        p += 2;
+    }
+    let (tag, dcd, dcd_end) = desc(d, p)?;
+    if tag != 0x04 || dcd_end > es_end {
+        return None;
+    }
+    let oti = *d.get(dcd)?;
+    let (tag, dsi, dsi_end) = desc(d, dcd + 13)?;
+    if tag != 0x05 || dsi_end > dcd_end || dsi_end - dsi < 2 {
+        return None;
+    }
+    let mut aot = d[dsi] >> 3;
+    if aot == 31 {
+        aot = 32 + (((d[dsi] & 0x07) << 3) | (d[dsi + 1] >> 5));
+    }
+    Some((oti, aot))
 }
 
 /// What a media segment says.
@@ -168,7 +220,16 @@ fn parse_init(b: &[u8], w: &str, r: &mut CheckReport) -> Init {
     ) {
         if let Some(entry) = boxes(b, stsd.body + 8, stsd.end).first() {
             init.entry = String::from_utf8_lossy(&entry.typ).into_owned();
+            init.codecs = init.entry.clone();
             for k in boxes(b, entry.body + 28, entry.end) {
+                if &k.typ == b"esds" && k.body + 4 <= k.end {
+                    match esds_codec(&b[k.body + 4..k.end]) {
+                        Some((oti, aot)) => init.codecs = format!("mp4a.{oti:02X}.{aot}"),
+                        None => {
+                            r.check(false, true, || format!("{w}: unreadable esds"));
+                        }
+                    }
+                }
                 if &k.typ == b"dOps" {
                     init.pre_skip = Some(u32::from(u16::from_be_bytes([
                         b[k.body + 2],
@@ -203,6 +264,22 @@ fn parse_init(b: &[u8], w: &str, r: &mut CheckReport) -> Init {
             format!(
                 "{w}: Opus init has no 'roll' sample group of ≥ 80 ms (got {:?})",
                 init.roll
+            )
+        });
+    }
+    if init.entry == "mp4a" {
+        r.check(init.codecs.starts_with("mp4a.40."), true, || {
+            format!(
+                "{w}: mp4a entry without an MPEG-4 Audio esds ({})",
+                init.codecs
+            )
+        });
+        // Every AAC encoder primes at least one 1024-sample frame; an edit starting at 0
+        // plays that priming as audio (ffmpeg's fMP4 AAC: +1024 samples).
+        r.check(init.edit_start >= 1024, false, || {
+            format!(
+                "{w}: AAC elst media_time {} does not skip the encoder priming",
+                init.edit_start
             )
         });
     }
@@ -544,12 +621,12 @@ pub fn check_hls(dir: &Path, name: &str, source_samples: Option<u64>, r: &mut Ch
         r.check(
             codecs
                 .split(',')
-                .any(|c| c.trim().eq_ignore_ascii_case(&t.init.entry)),
+                .any(|c| c.trim().eq_ignore_ascii_case(&t.init.codecs)),
             true,
             || {
                 format!(
                     "{w}: CODECS={codecs} but the sample entry is {}",
-                    t.init.entry
+                    t.init.codecs
                 )
             },
         );
@@ -709,10 +786,10 @@ pub fn check_dash(dir: &Path, name: &str, source_seconds: Option<f64>, r: &mut C
                 format!("{w}: SegmentTimeline disagrees with tfdt/trun minus the edit")
             });
             let codecs = ra.get("codecs").cloned().unwrap_or_default();
-            r.check(codecs.eq_ignore_ascii_case(&t.init.entry), true, || {
+            r.check(codecs.eq_ignore_ascii_case(&t.init.codecs), true, || {
                 format!(
                     "{w}: @codecs={codecs} but the sample entry is {}",
-                    t.init.entry
+                    t.init.codecs
                 )
             });
             let end = t.end() as f64 / ts as f64;

@@ -31,7 +31,8 @@ pub struct TrackConfig {
     pub priming: u32,
     /// Exact number of valid (source) samples.
     pub valid_samples: u64,
-    /// The codec-specific box payload: `dOps` body for Opus, `dfLa` metadata blocks for FLAC.
+    /// The codec-specific box payload: `dOps` body for Opus, `dfLa` metadata blocks for FLAC,
+    /// the `esds` ES_Descriptor for AAC ([`esds_from_asc`]).
     pub decoder_config: Vec<u8>,
 }
 
@@ -42,6 +43,7 @@ impl TrackConfig {
             Codec::Opus => "Opus",
             Codec::Flac => "fLaC",
             Codec::Mp3 => "mp4a.40.34",
+            Codec::Aac => "mp4a.40.2",
         }
     }
 }
@@ -71,17 +73,17 @@ pub(crate) fn full(
     });
 }
 
-fn u16be(o: &mut Vec<u8>, v: u16) {
+pub(crate) fn u16be(o: &mut Vec<u8>, v: u16) {
     o.extend_from_slice(&v.to_be_bytes());
 }
-fn u32be(o: &mut Vec<u8>, v: u32) {
+pub(crate) fn u32be(o: &mut Vec<u8>, v: u32) {
     o.extend_from_slice(&v.to_be_bytes());
 }
-fn u64be(o: &mut Vec<u8>, v: u64) {
+pub(crate) fn u64be(o: &mut Vec<u8>, v: u64) {
     o.extend_from_slice(&v.to_be_bytes());
 }
 
-const MATRIX: [u32; 9] = [0x0001_0000, 0, 0, 0, 0x0001_0000, 0, 0, 0, 0x4000_0000];
+pub(crate) const MATRIX: [u32; 9] = [0x0001_0000, 0, 0, 0, 0x0001_0000, 0, 0, 0, 0x4000_0000];
 
 /// `dOps` body (Opus-in-ISOBMFF §4.3.2) from an RFC 7845 `OpusHead` packet: the same fields,
 /// big-endian, without the magic and with Version 0.
@@ -145,6 +147,39 @@ pub fn dfla_from_flac_header(header: &[u8]) -> Result<Vec<u8>> {
         out.push((b[0] & 0x7f) | if i + 1 == n { 0x80 } else { 0 });
         out.extend_from_slice(&b[1..]);
     }
+    Ok(out)
+}
+
+/// The `esds` body (ISO/IEC 14496-14 §3.1.2; after the full-box header): an ES_Descriptor
+/// holding the DecoderConfigDescriptor (object type 0x40 = MPEG-4 Audio, stream type audio,
+/// the buffer size and bitrates) with the encoder's AudioSpecificConfig, and the MP4
+/// SLConfigDescriptor (predefined = 2).
+pub fn esds_from_asc(asc: &[u8], channels: u32, avg_bitrate: u32) -> Result<Vec<u8>> {
+    if asc.len() < 2 || asc.len() > 64 {
+        return Err(Error::corrupt(format!(
+            "AudioSpecificConfig of {} bytes",
+            asc.len()
+        )));
+    }
+    // Descriptor lengths in the 4-byte form (0x80 0x80 0x80 len), as most muxers write them.
+    fn desc(o: &mut Vec<u8>, tag: u8, body: &[u8]) {
+        o.push(tag);
+        o.extend_from_slice(&[0x80, 0x80, 0x80, body.len() as u8]);
+        o.extend_from_slice(body);
+    }
+    let mut dsi = Vec::new();
+    desc(&mut dsi, 0x05, asc);
+    let mut dcd = vec![0x40, 0x15];
+    // bufferSizeDB: the largest AAC access unit, 6144 bits per channel.
+    dcd.extend_from_slice(&(768 * channels).to_be_bytes()[1..]);
+    dcd.extend_from_slice(&avg_bitrate.to_be_bytes()); // maxBitrate (CBR)
+    dcd.extend_from_slice(&avg_bitrate.to_be_bytes());
+    dcd.extend_from_slice(&dsi);
+    let mut es = vec![0, 0, 0]; // ES_ID 0, no dependency / URL / OCR
+    desc(&mut es, 0x04, &dcd);
+    desc(&mut es, 0x06, &[0x02]);
+    let mut out = Vec::new();
+    desc(&mut out, 0x03, &es);
     Ok(out)
 }
 
@@ -272,11 +307,12 @@ fn roll_sgpd(o: &mut Vec<u8>) {
     });
 }
 
-fn sample_entry(o: &mut Vec<u8>, t: &TrackConfig) {
+pub(crate) fn sample_entry(o: &mut Vec<u8>, t: &TrackConfig) {
     let (typ, cfg): (&[u8; 4], &[u8; 4]) = match t.codec {
         Codec::Opus => (b"Opus", b"dOps"),
         Codec::Flac => (b"fLaC", b"dfLa"),
         Codec::Mp3 => (b".mp3", b"free"),
+        Codec::Aac => (b"mp4a", b"esds"),
     };
     bx(o, typ, |o| {
         o.extend_from_slice(&[0; 6]);
@@ -302,7 +338,7 @@ fn sample_entry(o: &mut Vec<u8>, t: &TrackConfig) {
                 0
             },
         );
-        if t.codec == Codec::Flac {
+        if matches!(t.codec, Codec::Flac | Codec::Aac) {
             full(o, cfg, 0, 0, |o| o.extend_from_slice(&t.decoder_config));
         } else {
             bx(o, cfg, |o| o.extend_from_slice(&t.decoder_config));

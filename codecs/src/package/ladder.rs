@@ -11,9 +11,9 @@ use crate::options::{Codec, EncodeOptions};
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Rendition {
-    /// Codec: `opus` or `flac` in CMAF (MP3 TS/packed audio is not implemented yet).
+    /// Codec: `opus`, `aac` or `flac` in CMAF (MP3 TS/packed audio is not implemented yet).
     pub codec: Codec,
-    /// Bitrate in kbit/s (Opus); ignored for FLAC.
+    /// Bitrate in kbit/s (Opus, AAC); ignored for FLAC.
     #[serde(default)]
     pub bitrate_kbps: Option<u32>,
     /// Directory and Representation id; default `<codec>_<kbps>` or `flac`.
@@ -26,6 +26,17 @@ impl Rendition {
     pub fn opus(kbps: u32) -> Self {
         Rendition {
             codec: Codec::Opus,
+            bitrate_kbps: Some(kbps),
+            id: None,
+        }
+    }
+
+    /// An AAC-LC rendition at `kbps`, at the source's rate family (44.1 or 48 kHz): every AAC
+    /// rendition of a ladder shares that rate, so their 1024-sample frame grids — and segment
+    /// boundaries — coincide.
+    pub fn aac(kbps: u32) -> Self {
+        Rendition {
+            codec: Codec::Aac,
             bitrate_kbps: Some(kbps),
             id: None,
         }
@@ -47,8 +58,8 @@ impl Rendition {
         }
         match (self.codec, self.bitrate_kbps) {
             (Codec::Flac, _) => "flac".into(),
-            (c, Some(k)) => format!("{}_{k}", c.extension()),
-            (c, None) => c.extension().into(),
+            (c, Some(k)) => format!("{}_{k}", c.name()),
+            (c, None) => c.name().into(),
         }
     }
 
@@ -107,12 +118,30 @@ impl Ladder {
         l
     }
 
-    /// A preset by name (`standard`, `hifi`) or a JSON file (`{"renditions": [{"codec":
+    /// `aac`: AAC-LC 64/128/256 kbit/s in CMAF (HLS's baseline codec).
+    pub fn aac() -> Self {
+        Ladder {
+            renditions: vec![Rendition::aac(64), Rendition::aac(128), Rendition::aac(256)],
+            segment_seconds: default_segment(),
+        }
+    }
+
+    /// `apple`: the `aac` ladder first (what every HLS client plays), then Opus 64/96/160 and
+    /// the FLAC tier, each codec its own switching set.
+    pub fn apple() -> Self {
+        let mut l = Ladder::aac();
+        l.renditions.extend(Ladder::hifi().renditions);
+        l
+    }
+
+    /// A preset by name (`standard`, `hifi`, `aac`, `apple`) or a JSON file (`{"renditions": [{"codec":
     /// "opus", "bitrate_kbps": 96}], "segment_seconds": 6}`).
     pub fn named_or_file(spec: &str) -> Result<Self> {
         match spec {
             "standard" => Ok(Ladder::standard()),
             "hifi" => Ok(Ladder::hifi()),
+            "aac" => Ok(Ladder::aac()),
+            "apple" => Ok(Ladder::apple()),
             path => {
                 let p = Path::new(path);
                 let text = std::fs::read_to_string(p).map_err(|e| Error::io(p, e))?;

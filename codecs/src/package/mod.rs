@@ -264,7 +264,7 @@ pub fn package_streams(
         }
         for a in &alignment {
             let set = renditions.iter().filter(|r| r.codec == a.codec);
-            let rel = format!("master_{}.m3u8", a.codec.extension());
+            let rel = format!("master_{}.m3u8", a.codec.name());
             write(
                 &tmp,
                 &rel,
@@ -335,6 +335,9 @@ pub fn track_config(s: &EncodedStream) -> Result<TrackConfig> {
     let decoder_config = match info.codec {
         Codec::Opus => fmp4::dops_from_opus_head(&s.header)?,
         Codec::Flac => fmp4::dfla_from_flac_header(&s.header)?,
+        Codec::Aac => {
+            fmp4::esds_from_asc(&s.header, info.channels, info.nominal_bitrate.unwrap_or(0))?
+        }
         Codec::Mp3 => return Err(Error::Unsupported(
             "MP3 cannot be streamed in fMP4 by MSE players; the TS fallback is not implemented yet"
                 .into(),
