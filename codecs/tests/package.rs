@@ -494,3 +494,128 @@ fn aac_renditions_are_conformant_and_sample_accurate() {
         }
     }
 }
+
+/// MP3 for HLS clients without MSE-fMP4 MP3: packed audio (`.mp3` + ID3 timestamp) and
+/// MPEG-TS renditions pass the checker (timestamps where the playlist puts each segment, TS
+/// packet structure, CODECS `mp4a.40.34`), stay out of the MPD, and decode back through
+/// ffmpeg aligned with the source once the LAME priming is dropped.
+#[test]
+fn mp3_packed_and_ts_renditions_are_conformant() {
+    use quaver_codecs::package::Container;
+    let src = fixture("flac_s16.flac"); // 4 s, 44.1 kHz stereo
+    let source = decode_all(&src).unwrap();
+    let reference = source.channels[0].clone();
+    for container in [Container::Packed, Container::Ts] {
+        let tmp = tempfile::tempdir().unwrap();
+        let out = tmp.path().join("pkg");
+        let ladder = Ladder {
+            renditions: vec![
+                Rendition::mp3(128, container),
+                Rendition::mp3(320, container),
+                Rendition::opus(96),
+            ],
+            segment_seconds: 1.0,
+        };
+        let report = package(&src, &out, &ladder).unwrap();
+        let check = check_package(&out, Some(4.0));
+        assert!(
+            check.errors.is_empty() && check.warnings.is_empty(),
+            "{container:?}: {check:#?}"
+        );
+        let mp3: Vec<_> = report
+            .renditions
+            .iter()
+            .filter(|r| r.codecs == "mp4a.40.34")
+            .collect();
+        assert_eq!(mp3.len(), 2);
+        let ext = if container == Container::Ts {
+            ".ts"
+        } else {
+            ".mp3"
+        };
+        for r in &mp3 {
+            assert_eq!(r.container, container);
+            assert!(
+                r.segments.len() >= 3,
+                "{}: {} segments",
+                r.id,
+                r.segments.len()
+            );
+            assert!(r.segments.iter().all(|s| s.file.ends_with(ext)));
+            let total: f64 = r.segments.iter().map(|s| s.duration_s).sum();
+            assert!(
+                (total - 4.0).abs() < 1e-9,
+                "{}: EXTINFs sum to {total}",
+                r.id
+            );
+        }
+        let master = std::fs::read_to_string(out.join("master.m3u8")).unwrap();
+        assert!(master.contains("CODECS=\"mp4a.40.34\""), "{master}");
+        let media = std::fs::read_to_string(out.join(&mp3[0].id).join("media.m3u8")).unwrap();
+        assert!(
+            !media.contains("EXT-X-MAP") && media.contains("#EXT-X-VERSION:3"),
+            "{media}"
+        );
+        let mpd = std::fs::read_to_string(out.join("manifest.mpd")).unwrap();
+        assert!(!mpd.contains("mp4a.40.34") && mpd.contains("Opus"), "{mpd}");
+
+        // The checker catches a segment that is not where the playlist says (packed: its ID3
+        // timestamp moved by 10 ms) or not whole TS packets (truncated by 10 bytes).
+        let broken = tmp.path().join("broken");
+        copy_dir(&out, &broken);
+        let seg = broken.join(&mp3[0].id).join(&mp3[0].segments[2].file);
+        let mut b = std::fs::read(&seg).unwrap();
+        let want = if container == Container::Ts {
+            b.truncate(b.len() - 10);
+            "188-byte"
+        } else {
+            let owner = b"com.apple.streaming.transportStreamTimestamp\0";
+            let at = b.windows(owner.len()).position(|w| w == owner).unwrap() + owner.len();
+            let ts = u64::from_be_bytes(b[at..at + 8].try_into().unwrap()) + 900;
+            b[at..at + 8].copy_from_slice(&ts.to_be_bytes());
+            "playlist puts it"
+        };
+        std::fs::write(&seg, b).unwrap();
+        let bad = check_package(&broken, Some(4.0));
+        assert!(
+            bad.errors.iter().any(|e| e.contains(want)),
+            "{container:?}: {:#?}",
+            bad.errors
+        );
+
+        if !have_ffmpeg() {
+            continue;
+        }
+        for r in &mp3 {
+            let pcm = ffmpeg_decode(&out.join(&r.id).join("media.m3u8"), "0:a:0");
+            let all: Vec<f32> = pcm.chunks_exact(2).map(|f| f[0]).collect();
+            let ch0 = &all[r.priming as usize..];
+            let name = format!("{container:?} {}", r.id);
+            assert_eq!(lag(&reference, ch0, 22_050), 0, "{name}: start lag");
+            assert_eq!(
+                lag(&reference, ch0, reference.len() - 4096 - 2_000),
+                0,
+                "{name}: end lag"
+            );
+            let coded = r.priming as usize + r.valid_samples as usize;
+            let frames = coded.div_ceil(1152) * 1152;
+            assert!(
+                all.len() >= coded && all.len() <= frames,
+                "{name}: {} samples decoded, {coded} coded",
+                all.len()
+            );
+        }
+    }
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        if e.file_type().unwrap().is_dir() {
+            copy_dir(&e.path(), &to.join(e.file_name()));
+        } else {
+            std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
+        }
+    }
+}

@@ -525,6 +525,7 @@ pub fn check_hls(dir: &Path, name: &str, source_samples: Option<u64>, r: &mut Ch
         format!("{name}: no EXT-X-INDEPENDENT-SEGMENTS")
     });
     let mut tracks = Vec::new();
+    let mut legacy_sets: Vec<(String, Vec<f64>)> = Vec::new();
     let mut uris = Vec::new();
     for (i, l) in lines.iter().enumerate() {
         let Some(a) = l.strip_prefix("#EXT-X-STREAM-INF:") else {
@@ -558,7 +559,8 @@ pub fn check_hls(dir: &Path, name: &str, source_samples: Option<u64>, r: &mut Ch
         r.check(ml.first() == Some(&"#EXTM3U"), true, || {
             format!("{w}: first line is not #EXTM3U")
         });
-        r.check(version >= 6, true, || {
+        let legacy = !mt.contains("#EXT-X-MAP");
+        r.check(legacy || version >= 6, true, || {
             format!("{w}: EXT-X-MAP needs EXT-X-VERSION >= 6")
         });
         r.check(mt.contains("#EXT-X-ENDLIST"), false, || {
@@ -597,6 +599,12 @@ pub fn check_hls(dir: &Path, name: &str, source_samples: Option<u64>, r: &mut Ch
             true,
             || format!("{w}: max EXTINF {max_inf} rounds above TARGETDURATION {target:?}"),
         );
+        if legacy {
+            let codecs = a.get("CODECS").cloned().unwrap_or_default();
+            check_legacy(&w, &segs, &extinf, &codecs, r);
+            legacy_sets.push((w.clone(), extinf.clone()));
+            continue;
+        }
         let Some(map) = map else {
             r.check(false, true, || format!("{w}: no EXT-X-MAP"));
             continue;
@@ -660,8 +668,125 @@ pub fn check_hls(dir: &Path, name: &str, source_samples: Option<u64>, r: &mut Ch
         });
         tracks.push(t);
     }
-    r.check(!tracks.is_empty(), true, || format!("{name}: no variants"));
+    r.check(!tracks.is_empty() || !legacy_sets.is_empty(), true, || {
+        format!("{name}: no variants")
+    });
     alignment(name, &tracks, r);
+    // Packed / TS variants: the same segment durations in every variant of the set.
+    if let Some((first, rest)) = legacy_sets.split_first() {
+        for (w, e) in rest {
+            r.check(e == &first.1, true, || {
+                format!("{name}: segments of {w} not aligned with {}", first.0)
+            });
+        }
+    }
+}
+
+/// The 90 kHz timestamp of a packed-audio segment (its ID3 PRIV
+/// `com.apple.streaming.transportStreamTimestamp`) and where the audio starts after the tag.
+fn packed_timestamp(b: &[u8]) -> Option<(u64, usize)> {
+    if b.len() < 10 || &b[..3] != b"ID3" {
+        return None;
+    }
+    let size = b[6..10]
+        .iter()
+        .fold(0usize, |n, &c| (n << 7) | usize::from(c & 0x7f));
+    let tag = b.get(10..10 + size)?;
+    let owner = b"com.apple.streaming.transportStreamTimestamp\0";
+    let at = tag.windows(owner.len()).position(|w| w == owner)? + owner.len();
+    let ts = u64::from_be_bytes(tag.get(at..at + 8)?.try_into().ok()?);
+    Some((ts & ((1 << 33) - 1), 10 + size))
+}
+
+/// The PTS of a TS segment's first PES packet, after checking its packet structure: 188-byte
+/// packets with sync bytes, a PAT first, a PMT, and continuity on the audio PID.
+fn ts_first_pts(b: &[u8], w: &str, r: &mut CheckReport) -> Option<u64> {
+    use mpeg2ts::ts::{ReadTsPacket, TsPacketReader, TsPayload};
+    r.check(b.len() % 188 == 0 && !b.is_empty(), true, || {
+        format!(
+            "{w}: {} bytes is not a whole number of 188-byte TS packets",
+            b.len()
+        )
+    });
+    let mut reader = TsPacketReader::new(b);
+    let (mut first, mut pmt, mut pts) = (true, false, None);
+    loop {
+        match reader.read_ts_packet() {
+            Ok(Some(p)) => {
+                if first {
+                    r.check(matches!(p.payload, Some(TsPayload::Pat(_))), true, || {
+                        format!("{w}: does not start with a PAT")
+                    });
+                    first = false;
+                }
+                match &p.payload {
+                    Some(TsPayload::Pmt(_)) => pmt = true,
+                    Some(TsPayload::PesStart(pes)) if pts.is_none() => {
+                        pts = pes.header.pts.map(|t| t.as_u64());
+                    }
+                    _ => {}
+                }
+            }
+            Ok(None) => break,
+            Err(e) => {
+                r.check(false, true, || format!("{w}: unreadable TS packet: {e}"));
+                break;
+            }
+        }
+    }
+    r.check(pmt, true, || format!("{w}: no PMT in the segment"));
+    pts
+}
+
+/// Packed-audio / MPEG-TS segments (MP3): each carries its timestamp (ID3 PRIV or PES PTS),
+/// the audio starts with an MPEG audio sync word, and every segment after the first starts
+/// exactly where the playlist puts it (the first segment's timestamp + the EXTINFs before
+/// it, ±1 tick); the first holds the priming, so it starts at or before that position.
+fn check_legacy(w: &str, segs: &[PathBuf], extinf: &[f64], codecs: &str, r: &mut CheckReport) {
+    r.check(codecs == "mp4a.40.34", true, || {
+        format!("{w}: CODECS={codecs:?} for MPEG audio (expected mp4a.40.34)")
+    });
+    let mut stamps = Vec::new();
+    for (i, p) in segs.iter().enumerate() {
+        let Some(b) = read(p, r) else {
+            continue;
+        };
+        let sw = format!("{w} seg#{}", i + 1);
+        let ts = if p.extension().is_some_and(|e| e == "ts") {
+            ts_first_pts(&b, &sw, r)
+        } else {
+            packed_timestamp(&b).map(|(ts, audio)| {
+                r.check(
+                    b.get(audio..audio + 2)
+                        .is_some_and(|s| s[0] == 0xff && s[1] & 0xe0 == 0xe0),
+                    true,
+                    || format!("{sw}: no MPEG audio frame right after the ID3 tag"),
+                );
+                ts
+            })
+        };
+        r.check(ts.is_some(), true, || format!("{sw}: no timestamp"));
+        stamps.push(ts.unwrap_or(0));
+    }
+    if stamps.len() < 2 {
+        return;
+    }
+    // Where segment 2 starts on the media timeline fixes the origin: origin + EXTINF_1.
+    let origin = stamps[1] as f64 - extinf[0] * 90_000.0;
+    r.check(stamps[0] as f64 <= origin + 1.0, true, || {
+        format!("{w}: segment 1 starts after the playlist's origin")
+    });
+    let mut at = 0.0;
+    for (i, s) in stamps.iter().enumerate().skip(1) {
+        at += extinf[i - 1];
+        let want = origin + at * 90_000.0;
+        r.check((*s as f64 - want).abs() <= 1.0 + 1e-6, true, || {
+            format!(
+                "{w} seg#{}: timestamp {s} but the playlist puts it at {want:.1}",
+                i + 1
+            )
+        });
+    }
 }
 
 fn xml_attrs(tag: &str) -> BTreeMap<String, String> {

@@ -18,11 +18,19 @@ pub fn target_duration(r: &RenditionReport) -> u64 {
 
 /// The media playlist of one rendition (URIs relative to the rendition's directory).
 pub fn media_playlist(r: &RenditionReport) -> String {
+    let cmaf = r.container == super::Container::Cmaf;
     let mut s = String::with_capacity(64 + r.segments.len() * 40);
-    s.push_str("#EXTM3U\n#EXT-X-VERSION:7\n");
+    // Packed audio and TS need no EXT-X-MAP, so version 3 (decimal EXTINF) is enough.
+    s.push_str(if cmaf {
+        "#EXTM3U\n#EXT-X-VERSION:7\n"
+    } else {
+        "#EXTM3U\n#EXT-X-VERSION:3\n"
+    });
     let _ = writeln!(s, "#EXT-X-TARGETDURATION:{}", target_duration(r));
     s.push_str("#EXT-X-PLAYLIST-TYPE:VOD\n#EXT-X-MEDIA-SEQUENCE:1\n#EXT-X-INDEPENDENT-SEGMENTS\n");
-    let _ = writeln!(s, "#EXT-X-MAP:URI=\"{}\"", super::INIT_NAME);
+    if cmaf {
+        let _ = writeln!(s, "#EXT-X-MAP:URI=\"{}\"", super::INIT_NAME);
+    }
     for seg in &r.segments {
         // Six decimals: the presentation duration to the microsecond, after the edit list.
         let _ = writeln!(s, "#EXTINF:{:.6},\n{}", seg.duration_s, seg.file);

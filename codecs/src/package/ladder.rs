@@ -7,18 +7,36 @@ use serde::{Deserialize, Serialize};
 
 use crate::options::{Codec, EncodeOptions};
 
+/// How a rendition's segments are stored.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Container {
+    /// CMAF fMP4 (init + `.m4s`), served by HLS and DASH: Opus, AAC, FLAC.
+    #[default]
+    Cmaf,
+    /// HLS packed audio (`.mp3` segments with an ID3 timestamp): MP3 only, HLS only.
+    Packed,
+    /// HLS MPEG-TS (`.ts` segments): MP3 only, HLS only.
+    Ts,
+}
+
 /// One rendition of a ladder.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Rendition {
-    /// Codec: `opus`, `aac` or `flac` in CMAF (MP3 TS/packed audio is not implemented yet).
+    /// Codec: `opus`, `aac` or `flac` in CMAF; `mp3` as HLS packed audio or MPEG-TS.
     pub codec: Codec,
     /// Bitrate in kbit/s (Opus, AAC); ignored for FLAC.
     #[serde(default)]
     pub bitrate_kbps: Option<u32>,
-    /// Directory and Representation id; default `<codec>_<kbps>` or `flac`.
+    /// Directory and Representation id; default `<codec>_<kbps>` (`mp3ts_<kbps>` for MP3 in
+    /// TS) or `flac`.
     #[serde(default)]
     pub id: Option<String>,
+    /// Segment container: `cmaf` (default; not for MP3), or for MP3 `packed` (its default)
+    /// or `ts`.
+    #[serde(default)]
+    pub container: Option<Container>,
 }
 
 impl Rendition {
@@ -28,6 +46,7 @@ impl Rendition {
             codec: Codec::Opus,
             bitrate_kbps: Some(kbps),
             id: None,
+            container: None,
         }
     }
 
@@ -39,6 +58,7 @@ impl Rendition {
             codec: Codec::Aac,
             bitrate_kbps: Some(kbps),
             id: None,
+            container: None,
         }
     }
 
@@ -48,13 +68,40 @@ impl Rendition {
             codec: Codec::Flac,
             bitrate_kbps: None,
             id: None,
+            container: None,
         }
+    }
+
+    /// An MP3 CBR rendition at `kbps` for HLS, as packed audio or MPEG-TS.
+    pub fn mp3(kbps: u32, container: Container) -> Self {
+        Rendition {
+            codec: Codec::Mp3,
+            bitrate_kbps: Some(kbps),
+            id: None,
+            container: Some(container),
+        }
+    }
+
+    /// The segment container: as given, else packed audio for MP3 and CMAF otherwise.
+    pub fn container(&self) -> Container {
+        self.container.unwrap_or(if self.codec == Codec::Mp3 {
+            Container::Packed
+        } else {
+            Container::Cmaf
+        })
     }
 
     /// The id used for its directory, playlist and Representation.
     pub fn id(&self) -> String {
         if let Some(id) = &self.id {
             return id.clone();
+        }
+        if self.container() == Container::Ts {
+            return format!(
+                "{}ts_{}",
+                self.codec.name(),
+                self.bitrate_kbps.unwrap_or(320)
+            );
         }
         match (self.codec, self.bitrate_kbps) {
             (Codec::Flac, _) => "flac".into(),
@@ -134,7 +181,18 @@ impl Ladder {
         l
     }
 
-    /// A preset by name (`standard`, `hifi`, `aac`, `apple`) or a JSON file (`{"renditions": [{"codec":
+    /// `mp3`: MP3 128 and 320 kbit/s CBR as HLS packed audio (for clients without MSE).
+    pub fn mp3() -> Self {
+        Ladder {
+            renditions: vec![
+                Rendition::mp3(128, Container::Packed),
+                Rendition::mp3(320, Container::Packed),
+            ],
+            segment_seconds: default_segment(),
+        }
+    }
+
+    /// A preset by name (`standard`, `hifi`, `aac`, `apple`, `mp3`) or a JSON file (`{"renditions": [{"codec":
     /// "opus", "bitrate_kbps": 96}], "segment_seconds": 6}`).
     pub fn named_or_file(spec: &str) -> Result<Self> {
         match spec {
@@ -142,6 +200,7 @@ impl Ladder {
             "hifi" => Ok(Ladder::hifi()),
             "aac" => Ok(Ladder::aac()),
             "apple" => Ok(Ladder::apple()),
+            "mp3" => Ok(Ladder::mp3()),
             path => {
                 let p = Path::new(path);
                 let text = std::fs::read_to_string(p).map_err(|e| Error::io(p, e))?;
@@ -166,10 +225,19 @@ impl Ladder {
         }
         let mut ids: Vec<String> = Vec::new();
         for r in &self.renditions {
-            if r.codec == Codec::Mp3 {
-                return Err(Error::Unsupported(
-                    "MP3 renditions (MPEG-TS / packed audio) are not implemented yet; use opus or flac".into(),
-                ));
+            match (r.codec, r.container()) {
+                (Codec::Mp3, Container::Cmaf) => {
+                    return Err(Error::invalid(
+                        "MP3 cannot be streamed in CMAF fMP4 by MSE players: use container \"packed\" or \"ts\"",
+                    ))
+                }
+                (c, Container::Packed | Container::Ts) if c != Codec::Mp3 => {
+                    return Err(Error::invalid(format!(
+                        "{} renditions are CMAF; packed audio and TS are for MP3",
+                        c.name()
+                    )))
+                }
+                _ => {}
             }
             let id = r.id();
             if id.is_empty()

@@ -23,6 +23,7 @@ pub mod dash;
 pub mod fmp4;
 pub mod hls;
 pub mod ladder;
+pub mod legacy;
 pub mod segmenter;
 
 use std::path::{Path, PathBuf};
@@ -31,7 +32,7 @@ use std::time::Instant;
 use quaver_core::{Error, Input, Result};
 use serde::{Deserialize, Serialize};
 
-pub use ladder::{Ladder, Rendition};
+pub use ladder::{Container, Ladder, Rendition};
 
 use crate::options::Codec;
 use crate::pipeline::{EncodeSession, EncodedStream, PacketCollector, StageResult};
@@ -70,14 +71,18 @@ pub struct RenditionReport {
     pub id: String,
     /// Codec.
     pub codec: Codec,
-    /// The `CODECS` / `@codecs` string (the sample entry's 4CC).
+    /// The `CODECS` / `@codecs` string (from the sample entry; `mp4a.40.34` for MP3).
     pub codecs: String,
     /// Sample rate = timescale.
     pub sample_rate: u32,
     /// Channels.
     pub channels: u32,
-    /// Priming samples skipped by the edit list (Opus pre-skip).
+    /// Priming samples skipped by the edit list (Opus pre-skip, AAC encoder delay); for
+    /// packed / TS MP3 the encoder delay the stream carries (no edit list there).
     pub priming: u32,
+    /// Segment container (CMAF, or packed audio / MPEG-TS for MP3).
+    #[serde(default)]
+    pub container: Container,
     /// Valid samples: the source's length at this rate.
     pub valid_samples: u64,
     /// Measured peak bit rate, RFC 8216 window, in bit/s (HLS `BANDWIDTH`, DASH `@bandwidth`).
@@ -145,6 +150,7 @@ pub fn package(
 pub struct PackageSession {
     encode: EncodeSession<PacketCollector>,
     ids: Vec<String>,
+    containers: Vec<Container>,
     out_dir: PathBuf,
     segment_seconds: f64,
     t0: Instant,
@@ -162,6 +168,7 @@ impl PackageSession {
         Ok(PackageSession {
             encode: EncodeSession::new(info, &options, &[], |_, _| Ok(PacketCollector::default()))?,
             ids: ladder.renditions.iter().map(Rendition::id).collect(),
+            containers: ladder.renditions.iter().map(Rendition::container).collect(),
             out_dir: out_dir.to_path_buf(),
             segment_seconds: ladder.segment_seconds,
             t0: Instant::now(),
@@ -186,7 +193,13 @@ impl PackageSession {
             })
             .collect();
         let encode_seconds = self.t0.elapsed().as_secs_f64();
-        let mut report = package_streams(&streams, &self.ids, &self.out_dir, self.segment_seconds)?;
+        let mut report = package_streams(
+            &streams,
+            &self.ids,
+            &self.containers,
+            &self.out_dir,
+            self.segment_seconds,
+        )?;
         report.encode_seconds = encode_seconds;
         Ok(report)
     }
@@ -230,25 +243,30 @@ impl quaver_core::analysis::Analyzer for PackageStage {
     }
 }
 
-/// Package already-encoded renditions (`ids[i]` names `streams[i]`) into `out_dir`.
+/// Package already-encoded renditions (`ids[i]` names `streams[i]`, stored in
+/// `containers[i]`) into `out_dir`.
 pub fn package_streams(
     streams: &[EncodedStream],
     ids: &[String],
+    containers: &[Container],
     out_dir: &Path,
     segment_seconds: f64,
 ) -> Result<PackageReport> {
     let t0 = Instant::now();
-    if streams.len() != ids.len() || streams.is_empty() {
+    if streams.len() != ids.len() || streams.len() != containers.len() || streams.is_empty() {
         return Err(Error::invalid(
-            "package_streams: one id per stream, at least one stream",
+            "package_streams: one id and container per stream, at least one stream",
         ));
     }
     let tmp = temp_sibling(out_dir)?;
     let result = (|| {
         let mut files = Vec::new();
         let mut renditions = Vec::new();
-        for (s, id) in streams.iter().zip(ids) {
-            renditions.push(write_rendition(s, id, &tmp, segment_seconds, &mut files)?);
+        for ((s, id), &c) in streams.iter().zip(ids).zip(containers) {
+            renditions.push(match c {
+                Container::Cmaf => write_rendition(s, id, &tmp, segment_seconds, &mut files)?,
+                _ => write_legacy_rendition(s, id, c, &tmp, segment_seconds, &mut files)?,
+            });
         }
         let alignment = check_alignment(&renditions);
         if let Some(a) = alignment.iter().find(|a| !a.aligned) {
@@ -283,12 +301,20 @@ pub fn package_streams(
             hls::multivariant_playlist(default_set).as_bytes(),
             &mut files,
         )?;
-        write(
-            &tmp,
-            MPD_NAME,
-            dash::mpd(&renditions, segment_seconds).as_bytes(),
-            &mut files,
-        )?;
+        // DASH carries the CMAF sets; packed / TS MP3 is HLS-only.
+        let cmaf: Vec<RenditionReport> = renditions
+            .iter()
+            .filter(|r| r.container == Container::Cmaf)
+            .cloned()
+            .collect();
+        if !cmaf.is_empty() {
+            write(
+                &tmp,
+                MPD_NAME,
+                dash::mpd(&cmaf, segment_seconds).as_bytes(),
+                &mut files,
+            )?;
+        }
         // The duration from the rendition at the highest rate: a resampled one holds the
         // source length rounded to its own rate (fuzz-found: 4 449 frames at 96 kHz are
         // 2 224.5 at 48 kHz, so an Opus-first ladder reported 2 225 / 48 000 s, half a
@@ -397,6 +423,7 @@ fn write_rendition(
         id: id.to_string(),
         codec: t.codec,
         codecs: t.codecs_string().to_string(),
+        container: Container::Cmaf,
         sample_rate: t.sample_rate,
         channels: t.channels,
         priming: t.priming,
@@ -408,6 +435,79 @@ fn write_rendition(
     };
     // Bit rates exactly as a client measures them: media segment bytes over EXTINF, the peak
     // over the RFC window of the playlist's target duration; rounded up.
+    let sizes: Vec<(u64, f64)> = r.segments.iter().map(|s| (s.bytes, s.duration_s)).collect();
+    let target_duration = hls::target_duration(&r) as f64;
+    r.peak_bitrate = segmenter::peak_bitrate(&sizes, target_duration).ceil() as u64;
+    r.average_bitrate = segmenter::average_bitrate(&sizes).ceil() as u64;
+    Ok(r)
+}
+
+/// An MP3 rendition as HLS packed audio or MPEG-TS segments on the same frame-grid plan as
+/// CMAF (EXTINF = presentation durations; the first segment also holds the priming).
+fn write_legacy_rendition(
+    s: &EncodedStream,
+    id: &str,
+    container: Container,
+    root: &Path,
+    segment_seconds: f64,
+    files: &mut Vec<String>,
+) -> Result<RenditionReport> {
+    let info = &s.report.stream;
+    let (rate, priming, valid) = (info.sample_rate, info.priming, s.report.frames);
+    let dir = root.join(id);
+    std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
+    let durations = segmenter::trimmed_durations(&s.packets, priming, valid);
+    let frame = s.packets.first().map_or(1, |p| p.duration);
+    let target = (segment_seconds * f64::from(rate)).round() as u64;
+    let per = segmenter::packets_per_segment(frame, target);
+    let plan = segmenter::plan(&durations, per, priming)?;
+    let fr = f64::from(rate);
+    let mut cc = legacy::TsCounters::default();
+    let mut segments = Vec::with_capacity(plan.len());
+    for (n, p) in plan.iter().enumerate() {
+        let pk = &s.packets[p.first_packet..p.first_packet + p.packets];
+        let (file, bytes) = match container {
+            Container::Ts => {
+                let frames: Vec<(&[u8], u64)> =
+                    pk.iter().map(|q| (q.data.as_slice(), q.pts)).collect();
+                (
+                    format!("seg_{}.ts", n + 1),
+                    legacy::ts_segment(&frames, priming, rate, rate < 32_000, &mut cc)?,
+                )
+            }
+            _ => {
+                let frames: Vec<&[u8]> = pk.iter().map(|q| q.data.as_slice()).collect();
+                let ts = legacy::pts90k(pk[0].pts, priming, rate);
+                (
+                    format!("seg_{}.mp3", n + 1),
+                    legacy::packed_segment(ts, &frames),
+                )
+            }
+        };
+        write(root, &format!("{id}/{file}"), &bytes, files)?;
+        segments.push(SegmentReport {
+            file,
+            bytes: bytes.len() as u64,
+            start: p.start,
+            duration: p.duration,
+            duration_s: p.duration as f64 / fr,
+            decode_duration_s: p.decode_duration as f64 / fr,
+        });
+    }
+    let mut r = RenditionReport {
+        id: id.to_string(),
+        codec: info.codec,
+        codecs: "mp4a.40.34".into(),
+        container,
+        sample_rate: rate,
+        channels: info.channels,
+        priming,
+        valid_samples: valid,
+        peak_bitrate: 0,
+        average_bitrate: 0,
+        init_bytes: 0,
+        segments,
+    };
     let sizes: Vec<(u64, f64)> = r.segments.iter().map(|s| (s.bytes, s.duration_s)).collect();
     let target_duration = hls::target_duration(&r) as f64;
     r.peak_bitrate = segmenter::peak_bitrate(&sizes, target_duration).ceil() as u64;

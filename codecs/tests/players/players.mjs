@@ -136,7 +136,11 @@ for (const [kind, manifest] of jobs) {
       // The same holds for the AAC set's priming (1 600 samples at 44.1 kHz): the shift is
       // the first variant's edit-list media_time, read from its init segment.
       const preSkip = primingSeconds(manifest);
-      if (kind === 'shaka' && manifest.endsWith('.m3u8') && Math.abs(d - srcSeconds - preSkip) <= 0.001) known.push(`${kind} ${manifest}: duration ${d} (+priming ${(preSkip * 1000).toFixed(2)} ms)`);
+      // MP3 as packed audio or MPEG-TS has no edit list: every player plays the LAME priming
+      // and the last frame's padding, so the media lasts up to two 1152-sample frames more.
+      const mp3 = manifest.endsWith('.m3u8') && Number.isNaN(preSkip);
+      if (mp3 && d >= srcSeconds - 0.001 && d - srcSeconds <= 2 * 1152 / 44100) known.push(`${kind} ${manifest}: duration ${d} (+${((d - srcSeconds) * 1000).toFixed(2)} ms: MP3 priming/padding, no edit list in packed/TS audio)`);
+      else if (kind === 'shaka' && manifest.endsWith('.m3u8') && Math.abs(d - srcSeconds - preSkip) <= 0.001) known.push(`${kind} ${manifest}: duration ${d} (+priming ${(preSkip * 1000).toFixed(2)} ms)`);
       else problems.push(`duration ${d} vs source ${srcSeconds}`);
     }
     const errs = await p.evaluate(() => window.errors);
