@@ -180,7 +180,7 @@ export interface RenderOptions {
 }
 
 /** One rendition of a packaging ladder. */
-export interface Rendition { codec: 'opus' | 'flac' | 'aac'; bitrate_kbps?: number | null; id?: string | null }
+export interface Rendition { codec: 'opus' | 'flac' | 'aac' | 'mp3'; bitrate_kbps?: number | null; id?: string | null; container?: 'cmaf' | 'packed' | 'ts' | null }
 
 /** A packaging ladder. */
 export interface Ladder { renditions: Rendition[]; segment_seconds?: number }
@@ -190,7 +190,7 @@ export interface Ladder { renditions: Rendition[]; segment_seconds?: number }
  * `onProgress`, called on the JS thread with each report.
  */
 export interface PackageOptions {
-  ladder?: 'standard' | 'hifi' | Ladder
+  ladder?: 'standard' | 'hifi' | 'aac' | 'apple' | 'mp3' | Ladder
   onProgress?: (progress: PackageProgress) => void
 }
 

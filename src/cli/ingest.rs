@@ -23,7 +23,8 @@ pub struct Args {
     /// Add the upload to the catalog under this id (after the scan).
     #[arg(long, value_name = "ID")]
     add_to_catalog: Option<String>,
-    /// Streaming ladder: `standard` (Opus 64/96/160), `hifi` (+ FLAC), `none`, or a JSON file.
+    /// Streaming ladder: `standard` (Opus 64/96/160), `hifi` (+ FLAC), `aac`, `apple`, `mp3`,
+    /// `none`, or a JSON file.
     #[arg(long, default_value = "standard")]
     ladder: String,
     /// MP3 download bitrates (kbit/s, CBR), comma-separated; `none` for no downloads.

@@ -8,7 +8,8 @@ pub struct Args {
     file: PathBuf,
     /// Output directory (created; a previous package there is replaced).
     out_dir: PathBuf,
-    /// Ladder: `standard` (Opus 64/96/160), `hifi` (+ FLAC) or a JSON file.
+    /// Ladder: `standard` (Opus 64/96/160), `hifi` (+ FLAC), `aac` (AAC 64/128/256), `apple`
+    /// (AAC, then Opus and FLAC), `mp3` (MP3 128/320 packed audio) or a JSON file.
     #[arg(long, default_value = "standard")]
     ladder: String,
     /// Target segment length in seconds.

@@ -629,15 +629,12 @@ promise_and_sync! {
 fn ladder(spec: serde_json::Value) -> quaver::Result<quaver::Ladder> {
     let l = match spec {
         serde_json::Value::Null => quaver::Ladder::standard(),
-        serde_json::Value::String(name) => match name.as_str() {
-            "standard" => quaver::Ladder::standard(),
-            "hifi" => quaver::Ladder::hifi(),
-            other => {
-                return Err(quaver::Error::invalid(format!(
-                    "unknown ladder `{other}` (known: standard, hifi, or a ladder object)"
-                )))
-            }
-        },
+        serde_json::Value::String(name) => quaver::Ladder::named(&name).ok_or_else(|| {
+            quaver::Error::invalid(format!(
+                "unknown ladder `{name}` (known: {}, or a ladder object)",
+                quaver::Ladder::NAMES.join(", ")
+            ))
+        })?,
         v => quaver::options::from_json(v)?,
     };
     l.validate()?;

@@ -192,24 +192,33 @@ impl Ladder {
         }
     }
 
-    /// A preset by name (`standard`, `hifi`, `aac`, `apple`, `mp3`) or a JSON file (`{"renditions": [{"codec":
+    /// The preset names [`Ladder::named`] knows.
+    pub const NAMES: [&'static str; 5] = ["standard", "hifi", "aac", "apple", "mp3"];
+
+    /// A preset by name: `standard`, `hifi`, `aac`, `apple` or `mp3`.
+    pub fn named(name: &str) -> Option<Self> {
+        Some(match name {
+            "standard" => Ladder::standard(),
+            "hifi" => Ladder::hifi(),
+            "aac" => Ladder::aac(),
+            "apple" => Ladder::apple(),
+            "mp3" => Ladder::mp3(),
+            _ => return None,
+        })
+    }
+
+    /// A preset by name ([`Ladder::named`]) or a JSON file (`{"renditions": [{"codec":
     /// "opus", "bitrate_kbps": 96}], "segment_seconds": 6}`).
     pub fn named_or_file(spec: &str) -> Result<Self> {
-        match spec {
-            "standard" => Ok(Ladder::standard()),
-            "hifi" => Ok(Ladder::hifi()),
-            "aac" => Ok(Ladder::aac()),
-            "apple" => Ok(Ladder::apple()),
-            "mp3" => Ok(Ladder::mp3()),
-            path => {
-                let p = Path::new(path);
-                let text = std::fs::read_to_string(p).map_err(|e| Error::io(p, e))?;
-                let l: Ladder = serde_json::from_str(&text)
-                    .map_err(|e| Error::invalid(format!("ladder {path}: {e}")))?;
-                l.validate()?;
-                Ok(l)
-            }
+        if let Some(l) = Ladder::named(spec) {
+            return Ok(l);
         }
+        let p = Path::new(spec);
+        let text = std::fs::read_to_string(p).map_err(|e| Error::io(p, e))?;
+        let l: Ladder = serde_json::from_str(&text)
+            .map_err(|e| Error::invalid(format!("ladder {spec}: {e}")))?;
+        l.validate()?;
+        Ok(l)
     }
 
     /// Check the ladder can be packaged.

@@ -479,7 +479,9 @@ def package(
 ) -> PackageReport:
     """Encode ``src`` once per rendition and write CMAF segments with HLS (``master.m3u8``) and
     DASH (``manifest.mpd``) manifests into ``out_dir``. ``ladder``: "standard" (Opus 64/96/160),
-    "hifi" (+ FLAC), a JSON file, or a dict."""
+    "hifi" (+ FLAC), "aac" (AAC-LC 64/128/256), "apple" (AAC first, then Opus and FLAC), "mp3"
+    (MP3 128/320 as HLS packed audio), a JSON file, or a dict (renditions may set
+    ``"container": "packed" | "ts"`` for MP3)."""
     return PackageReport(_quaver.package(src, os.fspath(out_dir), ladder))
 
 
