@@ -154,8 +154,32 @@ fn custom_ladders_are_validated() {
     .unwrap();
     let l = Ladder::named_or_file(p.to_str().unwrap()).unwrap();
     assert_eq!(l.renditions, vec![Rendition::opus(48)]);
+    // MP3 defaults to packed audio; in CMAF it is refused (no MSE player streams it), and TS
+    // or packed audio are refused for the CMAF codecs.
     std::fs::write(&p, r#"{"renditions":[{"codec":"mp3","bitrate_kbps":128}]}"#).unwrap();
-    assert!(Ladder::named_or_file(p.to_str().unwrap()).is_err());
+    let l = Ladder::named_or_file(p.to_str().unwrap()).unwrap();
+    assert_eq!(
+        l.renditions[0].container(),
+        quaver_codecs::package::Container::Packed
+    );
+    for bad in [
+        r#"{"renditions":[{"codec":"mp3","bitrate_kbps":128,"container":"cmaf"}]}"#,
+        r#"{"renditions":[{"codec":"opus","bitrate_kbps":96,"container":"ts"}]}"#,
+        r#"{"renditions":[{"codec":"aac","bitrate_kbps":96,"container":"packed"}]}"#,
+    ] {
+        std::fs::write(&p, bad).unwrap();
+        assert!(
+            matches!(
+                Ladder::named_or_file(p.to_str().unwrap()),
+                Err(quaver_core::Error::InvalidArgument(_))
+            ),
+            "{bad}"
+        );
+    }
+    for name in Ladder::NAMES {
+        let l = Ladder::named_or_file(name).unwrap();
+        l.validate().unwrap();
+    }
     std::fs::write(&p, r#"{"renditions":[],"bogus":1}"#).unwrap();
     assert!(Ladder::named_or_file(p.to_str().unwrap()).is_err());
     // An unrelated non-empty directory is never replaced.
