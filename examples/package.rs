@@ -1,5 +1,5 @@
 //! Encode and package for adaptive streaming (CMAF segments, HLS + DASH):
-//! `cargo run --release --example package -- [FILE] [OUT_DIR] [standard|hifi]`.
+//! `cargo run --release --example package -- [FILE] [OUT_DIR] [standard|hifi|aac|apple|mp3|LADDER.json]`.
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
