@@ -10,7 +10,10 @@
 
 use quaver_core::Tags;
 
-use crate::package::fmp4::{bx, full, sample_entry, u16be, u32be, u64be, TrackConfig, MATRIX};
+use crate::package::fmp4::{
+    bx, full, sample_entry, sound_handler, sound_media_header_and_dinf, u16be, u32be, u64be,
+    TrackConfig, MATRIX,
+};
 
 /// Samples per AAC-LC access unit.
 pub const AAC_FRAME_SAMPLES: u32 = 1024;
@@ -111,20 +114,9 @@ pub fn moov(
                     u16be(o, 0x55c4); // "und"
                     u16be(o, 0);
                 });
-                full(o, b"hdlr", 0, 0, |o| {
-                    u32be(o, 0);
-                    o.extend_from_slice(b"soun");
-                    o.extend_from_slice(&[0; 12]);
-                    o.extend_from_slice(b"SoundHandler\0");
-                });
+                sound_handler(o);
                 bx(o, b"minf", |o| {
-                    full(o, b"smhd", 0, 0, |o| u32be(o, 0));
-                    bx(o, b"dinf", |o| {
-                        full(o, b"dref", 0, 0, |o| {
-                            u32be(o, 1);
-                            full(o, b"url ", 0, 1, |_| {});
-                        })
-                    });
+                    sound_media_header_and_dinf(o);
                     bx(o, b"stbl", |o| {
                         full(o, b"stsd", 0, 0, |o| {
                             u32be(o, 1);

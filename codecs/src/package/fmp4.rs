@@ -248,20 +248,9 @@ pub fn init_segment(t: &TrackConfig) -> Vec<u8> {
                     u16be(o, 0x55c4); // "und"
                     u16be(o, 0);
                 });
-                full(o, b"hdlr", 0, 0, |o| {
-                    u32be(o, 0);
-                    o.extend_from_slice(b"soun");
-                    o.extend_from_slice(&[0; 12]);
-                    o.extend_from_slice(b"SoundHandler\0");
-                });
+                sound_handler(o);
                 bx(o, b"minf", |o| {
-                    full(o, b"smhd", 0, 0, |o| u32be(o, 0));
-                    bx(o, b"dinf", |o| {
-                        full(o, b"dref", 0, 0, |o| {
-                            u32be(o, 1);
-                            full(o, b"url ", 0, 1, |_| {});
-                        })
-                    });
+                    sound_media_header_and_dinf(o);
                     bx(o, b"stbl", |o| {
                         full(o, b"stsd", 0, 0, |o| {
                             u32be(o, 1);
@@ -296,6 +285,27 @@ pub fn init_segment(t: &TrackConfig) -> Vec<u8> {
         });
     });
     o
+}
+
+/// `hdlr` of an audio track.
+pub(crate) fn sound_handler(o: &mut Vec<u8>) {
+    full(o, b"hdlr", 0, 0, |o| {
+        u32be(o, 0);
+        o.extend_from_slice(b"soun");
+        o.extend_from_slice(&[0; 12]);
+        o.extend_from_slice(b"SoundHandler\0");
+    });
+}
+
+/// `smhd` and a `dinf` whose one `url ` entry says "media in this file".
+pub(crate) fn sound_media_header_and_dinf(o: &mut Vec<u8>) {
+    full(o, b"smhd", 0, 0, |o| u32be(o, 0));
+    bx(o, b"dinf", |o| {
+        full(o, b"dref", 0, 0, |o| {
+            u32be(o, 1);
+            full(o, b"url ", 0, 1, |_| {});
+        })
+    });
 }
 
 fn roll_sgpd(o: &mut Vec<u8>) {

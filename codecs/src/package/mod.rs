@@ -393,12 +393,13 @@ fn write_rendition(
     let init = fmp4::init_segment(&t);
     write(root, &format!("{id}/{INIT_NAME}"), &init, files)?;
 
-    let durations = segmenter::trimmed_durations(&s.packets, t.priming, t.valid_samples);
-    let frame = s.packets.first().map_or(1, |p| p.duration);
-    let target = (segment_seconds * f64::from(t.sample_rate)).round() as u64;
-    let per = segmenter::packets_per_segment(frame, target);
-    let plan = segmenter::plan(&durations, per, t.priming)?;
-    let rate = f64::from(t.sample_rate);
+    let (durations, plan) = segment_plan(
+        s,
+        t.priming,
+        t.valid_samples,
+        t.sample_rate,
+        segment_seconds,
+    )?;
     let mut segments = Vec::with_capacity(plan.len());
     for (n, p) in plan.iter().enumerate() {
         let samples: Vec<Sample<'_>> = (p.first_packet..p.first_packet + p.packets)
@@ -410,14 +411,12 @@ fn write_rendition(
         let bytes = fmp4::media_segment(t.codec, n as u32 + 1, p.decode_start, &samples);
         let file = format!("seg_{}.m4s", n + 1);
         write(root, &format!("{id}/{file}"), &bytes, files)?;
-        segments.push(SegmentReport {
+        segments.push(SegmentReport::new(
             file,
-            bytes: bytes.len() as u64,
-            start: p.start,
-            duration: p.duration,
-            duration_s: p.duration as f64 / rate,
-            decode_duration_s: p.decode_duration as f64 / rate,
-        });
+            bytes.len() as u64,
+            p,
+            t.sample_rate,
+        ));
     }
     let mut r = RenditionReport {
         id: id.to_string(),
@@ -435,11 +434,48 @@ fn write_rendition(
     };
     // Bit rates exactly as a client measures them: media segment bytes over EXTINF, the peak
     // over the RFC window of the playlist's target duration; rounded up.
+    measure_bitrates(&mut r);
+    Ok(r)
+}
+
+/// Trimmed packet durations and the segment plan of a stream: whole frames nearest the
+/// target segment length, on the grid every rendition of its codec shares.
+fn segment_plan(
+    s: &EncodedStream,
+    priming: u32,
+    valid: u64,
+    rate: u32,
+    segment_seconds: f64,
+) -> Result<(Vec<u32>, Vec<segmenter::SegmentPlan>)> {
+    let durations = segmenter::trimmed_durations(&s.packets, priming, valid);
+    let frame = s.packets.first().map_or(1, |p| p.duration);
+    let target = (segment_seconds * f64::from(rate)).round() as u64;
+    let per = segmenter::packets_per_segment(frame, target);
+    let plan = segmenter::plan(&durations, per, priming)?;
+    Ok((durations, plan))
+}
+
+impl SegmentReport {
+    fn new(file: String, bytes: u64, p: &segmenter::SegmentPlan, rate: u32) -> Self {
+        let rate = f64::from(rate);
+        SegmentReport {
+            file,
+            bytes,
+            start: p.start,
+            duration: p.duration,
+            duration_s: p.duration as f64 / rate,
+            decode_duration_s: p.decode_duration as f64 / rate,
+        }
+    }
+}
+
+/// Bit rates exactly as a client measures them: media segment bytes over EXTINF, the peak
+/// over the RFC window of the playlist's target duration; rounded up.
+fn measure_bitrates(r: &mut RenditionReport) {
     let sizes: Vec<(u64, f64)> = r.segments.iter().map(|s| (s.bytes, s.duration_s)).collect();
-    let target_duration = hls::target_duration(&r) as f64;
+    let target_duration = hls::target_duration(r) as f64;
     r.peak_bitrate = segmenter::peak_bitrate(&sizes, target_duration).ceil() as u64;
     r.average_bitrate = segmenter::average_bitrate(&sizes).ceil() as u64;
-    Ok(r)
 }
 
 /// An MP3 rendition as HLS packed audio or MPEG-TS segments on the same frame-grid plan as
@@ -456,12 +492,7 @@ fn write_legacy_rendition(
     let (rate, priming, valid) = (info.sample_rate, info.priming, s.report.frames);
     let dir = root.join(id);
     std::fs::create_dir_all(&dir).map_err(|e| Error::io(&dir, e))?;
-    let durations = segmenter::trimmed_durations(&s.packets, priming, valid);
-    let frame = s.packets.first().map_or(1, |p| p.duration);
-    let target = (segment_seconds * f64::from(rate)).round() as u64;
-    let per = segmenter::packets_per_segment(frame, target);
-    let plan = segmenter::plan(&durations, per, priming)?;
-    let fr = f64::from(rate);
+    let (_, plan) = segment_plan(s, priming, valid, rate, segment_seconds)?;
     let mut cc = legacy::TsCounters::default();
     let mut segments = Vec::with_capacity(plan.len());
     for (n, p) in plan.iter().enumerate() {
@@ -485,14 +516,7 @@ fn write_legacy_rendition(
             }
         };
         write(root, &format!("{id}/{file}"), &bytes, files)?;
-        segments.push(SegmentReport {
-            file,
-            bytes: bytes.len() as u64,
-            start: p.start,
-            duration: p.duration,
-            duration_s: p.duration as f64 / fr,
-            decode_duration_s: p.decode_duration as f64 / fr,
-        });
+        segments.push(SegmentReport::new(file, bytes.len() as u64, p, rate));
     }
     let mut r = RenditionReport {
         id: id.to_string(),
@@ -508,10 +532,7 @@ fn write_legacy_rendition(
         init_bytes: 0,
         segments,
     };
-    let sizes: Vec<(u64, f64)> = r.segments.iter().map(|s| (s.bytes, s.duration_s)).collect();
-    let target_duration = hls::target_duration(&r) as f64;
-    r.peak_bitrate = segmenter::peak_bitrate(&sizes, target_duration).ceil() as u64;
-    r.average_bitrate = segmenter::average_bitrate(&sizes).ceil() as u64;
+    measure_bitrates(&mut r);
     Ok(r)
 }
 
