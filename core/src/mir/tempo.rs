@@ -7,11 +7,18 @@
 //!    the peaks of the other sections).
 //! 2. **Salience** of a tempo is the mean ACF at 1–4 multiples of its period (a comb: a true
 //!    pulse repeats at every multiple, a spurious lag does not).
-//! 3. **Metrical level** (the half/double choice): each candidate tempo is scored by its
-//!    salience, a log-normal preference around 120 BPM (the tempo region listeners favour),
-//!    and how well its beat positions are marked by low-band (kick, bass) onsets relative to
-//!    the positions half a beat later. The runner-up at the other octave is reported with its
-//!    share of the score as the alternative's confidence.
+//! 3. **Metrical level** (the half/double choice): each candidate tempo (a salience peak with
+//!    at least 60 % of the strongest salience) is scored by its salience, a log-normal
+//!    preference whose centre moves from 90 BPM for a faint pulse (no drums: chorales,
+//!    strings, voices) to 150 BPM for a clear one (a drum kit), and a **subdivision (tatum)
+//!    cue**: at the beat phase that fits the candidate best, the onset strength half-way
+//!    between its beats (or at the thirds or quarters) over the envelope's mean. A beat is
+//!    subdivided (off-beat hi-hats, eighth notes, swung notes), while at twice the true tempo
+//!    the subdivisions are sixteenths that are mostly empty, so the doubled level is
+//!    penalised; with the doubled level out of the way the faster prior can pick double-time
+//!    grooves (dnb, punk) over their half. The octave of the winner (half or double, always
+//!    eligible) is scored the same way and reported as the alternative with its share of the
+//!    score as confidence; if it scores higher it becomes the estimate.
 //! 4. **Beats**: Ellis' dynamic-programming tracker at the chosen period, each beat moved to
 //!    the sub-frame peak of the envelope (parabolic interpolation) and smoothed by a local
 //!    linear fit over its neighbours; the global BPM is a least-squares fit over the beat
@@ -91,9 +98,21 @@ const ONSET_LATENCY_S: f64 = -0.0233;
 /// Length of the ACF windows in seconds and their hop.
 const ACF_WINDOW_S: f64 = 12.0;
 const ACF_HOP_S: f64 = 3.0;
-/// Centre and width (octaves) of the log-normal tempo preference.
-const PRIOR_CENTER_BPM: f64 = 120.0;
+/// Width (octaves) of the log-normal tempo preference, and its centre for a faint pulse and
+/// for a clear one (interpolated linearly between the two pulse clarities below).
 const PRIOR_WIDTH_OCT: f64 = 0.9;
+/// Candidate tempi must reach this share of the strongest comb salience.
+const CANDIDATE_MIN_SALIENCE: f64 = 0.6;
+const PRIOR_SLOW_BPM: f64 = 90.0;
+const PRIOR_FAST_BPM: f64 = 150.0;
+const PRIOR_CLARITY_LO: f64 = 0.25;
+const PRIOR_CLARITY_HI: f64 = 0.6;
+/// Subdivision strength (onset strength at the sub-beat positions over the envelope mean)
+/// below which a level counts as unsubdivided, and above which as fully subdivided; the
+/// factor of an unsubdivided level.
+const SUBDIVISION_LO: f64 = 0.4;
+const SUBDIVISION_HI: f64 = 1.6;
+const SUBDIVISION_FLOOR: f64 = 0.4;
 
 /// Estimate tempo, beats and downbeats from onset envelopes.
 pub fn estimate(env: &OnsetEnvelope, opts: &TempoOptions) -> Tempo {
@@ -132,12 +151,21 @@ pub fn estimate(env: &OnsetEnvelope, opts: &TempoOptions) -> Tempo {
         return Tempo::default();
     }
     let smax = cands.iter().map(|c| c.1).fold(0.0, f64::max);
-    // Keep the strong candidates; refine each to the exact ACF peak.
-    cands.retain(|c| c.1 >= 0.3 * smax);
-    let lowx = detrend(&env.low, fps);
+    // Keep the strong candidates: a metrical level is a clear periodicity, and a weak one
+    // (such as 3/2 of the pulse, whose comb meets the pulse only every other tooth) must not
+    // win on the subdivision cue or the prior alone.
+    cands.retain(|c| c.1 >= CANDIDATE_MIN_SALIENCE * smax);
+    // The prior's centre moves from slow to fast with the pulse clarity: a faint pulse (no
+    // drums: chorales, strings, voices) is heard at the slower level, a clear one (a drum
+    // kit) at the faster one.
+    let clear = ((smax - PRIOR_CLARITY_LO) / (PRIOR_CLARITY_HI - PRIOR_CLARITY_LO)).clamp(0.0, 1.0);
+    let center = PRIOR_SLOW_BPM + (PRIOR_FAST_BPM - PRIOR_SLOW_BPM) * clear;
+    let xmax = local_max3(&x);
+    let xmean = x.iter().map(|v| f64::from(*v)).sum::<f64>() / n as f64;
     let score = |bpm: f64, s: f64| -> f64 {
-        let prior = (-0.5 * ((bpm / PRIOR_CENTER_BPM).log2() / PRIOR_WIDTH_OCT).powi(2)).exp();
-        s.max(0.0) * prior * accent_ratio(&lowx, &x, fps, bpm)
+        let prior = (-0.5 * ((bpm / center).log2() / PRIOR_WIDTH_OCT).powi(2)).exp();
+        let exact = refine_peak(&acf, fps, bpm, 0.03);
+        s.max(0.0) * prior * subdivision_factor(&xmax, xmean, fps, exact)
     };
     let mut best = (0.0, f64::NEG_INFINITY, 0.0);
     for &(b, sv) in &cands {
@@ -146,23 +174,35 @@ pub fn estimate(env: &OnsetEnvelope, opts: &TempoOptions) -> Tempo {
             best = (b, sc, sv);
         }
     }
-    let (bpm0, best_score, best_sal) = best;
-    // The other octave: the better of half and double tempo that lies in range.
+    let (mut bpm0, best_score, mut best_sal) = best;
+    // The other octave: the better of half and double tempo that lies in range. Octaves of
+    // the best candidate are always eligible (whatever their salience share), so when the
+    // other octave scores higher it becomes the estimate and the candidate its alternative.
     let mut alt = TempoAlternative::default();
+    let mut alt_sal = 0.0;
     for f in [0.5, 2.0] {
         let b = bpm0 * f;
         if b < min_bpm || b > max_bpm {
             continue;
         }
         let b = refine_peak(&acf, fps, b, 0.04);
-        let sc = score(b, sal(b));
+        let sv = sal(b);
+        let sc = score(b, sv);
         let share = (sc / (sc + best_score)).clamp(0.0, 1.0);
         if share > alt.confidence || alt.bpm == 0.0 {
             alt = TempoAlternative {
                 bpm: b,
                 confidence: if share.is_finite() { share } else { 0.0 },
             };
+            alt_sal = sv;
         }
+    }
+    if alt.confidence > 0.5 {
+        alt = TempoAlternative {
+            bpm: std::mem::replace(&mut bpm0, alt.bpm),
+            confidence: 1.0 - alt.confidence,
+        };
+        best_sal = alt_sal;
     }
     let period = 60.0 * fps / refine_peak(&acf, fps, bpm0, 0.03);
     let beats_frames = track_beats(&x, period);
@@ -368,11 +408,82 @@ fn refine_peak(acf: &[f64], fps: f64, bpm: f64, tol: f64) -> f64 {
     }
 }
 
-/// How much more low-band onset energy falls on the beats of `bpm` than half a beat later,
-/// as a factor around 1 (kick drums and bass notes mark the beat, not the off-beat).
-fn accent_ratio(low: &[f32], full: &[f32], fps: f64, bpm: f64) -> f64 {
-    let _ = (low, full, fps, bpm);
-    1.0
+/// Envelope maximum over each frame and its two neighbours (onset peaks are a frame wide and
+/// a grid position falls between frames).
+fn local_max3(x: &[f32]) -> Vec<f32> {
+    let n = x.len();
+    (0..n)
+        .map(|i| {
+            let a = i.saturating_sub(1);
+            let b = (i + 2).min(n);
+            x[a..b].iter().cloned().fold(0.0f32, f32::max)
+        })
+        .collect()
+}
+
+/// Mean of `xmax` at `phase + (k + off) * period` over the whole envelope.
+fn grid_mean(xmax: &[f32], period: f64, phase: f64, off: f64) -> f64 {
+    let n = xmax.len() as f64;
+    let mut t = phase + off * period;
+    let (mut s, mut c) = (0.0, 0usize);
+    while t < n - 2.0 {
+        if t >= 1.0 {
+            s += f64::from(xmax[t.round() as usize]);
+            c += 1;
+        }
+        t += period;
+    }
+    if c > 0 {
+        s / c as f64
+    } else {
+        0.0
+    }
+}
+
+/// The tatum cue of the metrical-level choice: a beat is subdivided. At the beat phase that
+/// best fits `bpm`, the onset strength half-way between beats (or at the thirds, or the
+/// quarters) is measured against the envelope's mean. At the true beat level the
+/// subdivisions carry onsets (off-beat hi-hats, eighth notes, swung or triplet notes); at
+/// twice the true tempo they fall on sixteenths that are mostly empty, so the doubled level
+/// is penalised (down to [`SUBDIVISION_FLOOR`]) while the true and the half levels keep
+/// their comb salience. Returns a factor in `[SUBDIVISION_FLOOR, 1]`.
+fn subdivision_factor(xmax: &[f32], xmean: f64, fps: f64, bpm: f64) -> f64 {
+    if bpm.is_nan() || bpm <= 0.0 || xmean <= 0.0 {
+        return 1.0;
+    }
+    let period = 60.0 * fps / bpm;
+    let n = xmax.len() as f64;
+    if period < 2.0 || n < 2.0 * period + 2.0 {
+        return 1.0;
+    }
+    // Beat phase: the half-frame step that puts the most onset strength on the grid.
+    let count = ((n - 2.0 - period) / period).floor().max(1.0) as usize;
+    let mut best = (f64::NEG_INFINITY, 0.0);
+    let mut phase = 0.0;
+    while phase < period {
+        let s: f64 = (0..count)
+            .map(|k| {
+                let i = (phase + period * k as f64).round() as usize;
+                f64::from(xmax[i.min(xmax.len() - 1)])
+            })
+            .sum();
+        if s > best.0 {
+            best = (s, phase);
+        }
+        phase += 0.5;
+    }
+    let ph = best.1;
+    let g = |off: f64| grid_mean(xmax, period, ph, off);
+    let half = g(0.5);
+    let thirds = 0.5 * (g(1.0 / 3.0) + g(2.0 / 3.0));
+    let quarters = 0.5 * (g(0.25) + g(0.75));
+    let sub = half.max(thirds).max(quarters) / xmean;
+    let f = (sub - SUBDIVISION_LO) / (SUBDIVISION_HI - SUBDIVISION_LO);
+    if f.is_finite() {
+        f.clamp(SUBDIVISION_FLOOR, 1.0)
+    } else {
+        1.0
+    }
 }
 
 /// Ellis (2007) dynamic-programming beat tracker: maximise onset strength at beats minus a
