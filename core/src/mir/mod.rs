@@ -149,14 +149,24 @@ impl MusicAnalyzer {
         if let Some(f) = self.sink.features.as_mut() {
             f.push_samples(samples);
         }
-        let sink = &mut self.sink;
-        self.stft.push(samples, |p| sink.on_frame(p));
+        // The shared STFT feeds only the onset envelope (tempo) and the features: a key-only
+        // analysis skips it.
+        if self.needs_stft() {
+            let sink = &mut self.sink;
+            self.stft.push(samples, |p| sink.on_frame(p));
+        }
+    }
+
+    fn needs_stft(&self) -> bool {
+        self.options.tempo || self.options.features
     }
 
     /// Flush the streams and run the estimators.
     pub fn finish(mut self) -> MusicAnalysis {
-        let sink = &mut self.sink;
-        self.stft.finish(|p| sink.on_frame(p));
+        if self.needs_stft() {
+            let sink = &mut self.sink;
+            self.stft.finish(|p| sink.on_frame(p));
+        }
         let sink = self.sink;
         let env = sink.onset.into_envelope();
         let tempo = (self.options.tempo || self.options.features)
