@@ -144,13 +144,18 @@ fn latency(c: &mut Criterion) {
                 .collect()
         })
         .collect();
-    // Per-query wall times for p50 / p95, one thread.
+    // Per-query wall times for p50 / p95, on one thread: the query runs inside a one-thread
+    // rayon pool, so the per-shard parallelism of `query_peaks` cannot use the other core.
     let opts = QueryOptions::default();
+    let one = rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .unwrap();
     let mut times = Vec::new();
     let mut hits = 0;
     for q in queries.iter().cycle().take(128) {
         let t = std::time::Instant::now();
-        let m = idx.query_peaks(&query_peaks_from_pcm(q), &opts);
+        let m = one.install(|| idx.query_peaks(&query_peaks_from_pcm(q), &opts));
         times.push(t.elapsed().as_secs_f64() * 1e3);
         hits += !m.is_empty() as usize;
     }
@@ -166,7 +171,9 @@ fn latency(c: &mut Criterion) {
     g.bench_function(format!("query_5s_{n}_tracks"), |b| {
         b.iter(|| {
             i += 1;
-            idx.query_peaks(&query_peaks_from_pcm(&queries[i % queries.len()]), &opts)
+            one.install(|| {
+                idx.query_peaks(&query_peaks_from_pcm(&queries[i % queries.len()]), &opts)
+            })
         })
     });
     g.finish();

@@ -120,6 +120,47 @@ fn cells(x: f32, margin: f32) -> ([i32; 2], usize) {
 
 /// Probes of a query under one scale hypothesis. Peaks must be in time order.
 pub fn query_landmarks(peaks: &[Peak], scale: Scale, out: &mut Vec<Probe>) {
+    query_landmarks_with(peaks, scale, QUERY_FANOUT, out)
+}
+
+/// Peaks kept per block by [`screening_peaks`] (the index density).
+pub const SCREEN_PEAKS_PER_BLOCK: usize = 8;
+/// Landmarks per anchor of the screening probes.
+pub const SCREEN_FANOUT: usize = 6;
+
+/// The most salient query peaks, at the density of the index ([`SCREEN_PEAKS_PER_BLOCK`] per
+/// block of [`crate::extract::BLOCK_FRAMES`] frames), in time order: the cheap first look of a
+/// query. The strongest peaks are the ones most likely to be among the reference's, so a match
+/// keeps most of its evidence while the probes (and the postings they read) shrink several-fold.
+pub fn screening_peaks(peaks: &[Peak]) -> Vec<Peak> {
+    let block = |p: &Peak| (p.t.max(0.0) as u32) / crate::extract::BLOCK_FRAMES;
+    let mut out = Vec::with_capacity(peaks.len());
+    let mut i = 0;
+    while i < peaks.len() {
+        let b = block(&peaks[i]);
+        let mut j = i;
+        while j < peaks.len() && block(&peaks[j]) == b {
+            j += 1;
+        }
+        let mut idx: Vec<usize> = (i..j).collect();
+        if idx.len() > SCREEN_PEAKS_PER_BLOCK {
+            idx.sort_by(|&x, &y| {
+                peaks[y]
+                    .salience
+                    .total_cmp(&peaks[x].salience)
+                    .then(x.cmp(&y))
+            });
+            idx.truncate(SCREEN_PEAKS_PER_BLOCK);
+            idx.sort_unstable();
+        }
+        out.extend(idx.into_iter().map(|k| peaks[k]));
+        i = j;
+    }
+    out
+}
+
+/// [`query_landmarks`] with `fanout` landmarks per anchor.
+pub fn query_landmarks_with(peaks: &[Peak], scale: Scale, fanout: usize, out: &mut Vec<Probe>) {
     out.clear();
     let a = scale.time_factor;
     let shift = BINS_PER_OCTAVE * scale.freq_factor.log2();
@@ -158,7 +199,7 @@ pub fn query_landmarks(peaks: &[Peak], scale: Scale, out: &mut Vec<Probe>) {
             }
             if any {
                 n += 1;
-                if n == QUERY_FANOUT {
+                if n == fanout {
                     break;
                 }
             }

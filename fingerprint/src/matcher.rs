@@ -23,7 +23,10 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::extract::{Peak, FRAME_SECONDS};
-use crate::hash::{query_landmarks, scale_hypotheses, Probe, Scale};
+use crate::hash::{
+    query_landmarks_with, scale_hypotheses, screening_peaks, Probe, Scale, QUERY_FANOUT,
+    SCREEN_FANOUT,
+};
 use crate::index::{FingerprintIndex, LiveSegment};
 use crate::segment::decode_posting;
 
@@ -59,6 +62,13 @@ pub const DEFAULT_MIN_SCORE: f64 = 17.5;
 const MAX_POSTINGS_FACTOR: usize = 8;
 /// Identity-hypothesis score above which the scale search is skipped.
 const SURE_SCORE: f64 = 25.0;
+/// Screening score from which a candidate is verified (and, if still short of the threshold,
+/// verified again with the dense probes).
+pub const SCREEN_MIN_SCORE: f64 = 6.0;
+/// Most candidates verified per query when screening.
+const MAX_VERIFY: usize = 8;
+/// Mean postings per hash above which queries screen first (see `query_peaks`).
+pub const SCREEN_ABOVE_POSTINGS: usize = 16;
 
 /// One identified catalog segment.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -133,32 +143,87 @@ impl FingerprintIndex {
         let total_frames = self.live_frames.max(1) as f64;
         let ln_c = (total_frames / 3.0 * hyps).ln();
         let per_shard = |shard: u32| -> Vec<Candidate> {
-            let mut votes: Vec<u64> = Vec::new();
+            // Dense candidate numbers for this shard's tracks (see `score_votes`).
+            let mut seg_base = vec![0u32; self.segments.len()];
+            let mut n_cands = 0usize;
             for (si, s) in self.segments.iter().enumerate() {
-                if s.shard != shard {
-                    continue;
-                }
-                // Stop-word rule: a hash far more common than average (sustained tones, drones)
-                // costs many votes and carries little evidence; skip its postings.
-                let cap = 4 * MAX_POSTINGS_FACTOR * (s.seg.len() >> crate::hash::HASH_BITS).max(16);
-                for p in probes {
-                    let post = s.seg.lookup(p.hash);
-                    if post.len() > cap {
-                        continue;
-                    }
-                    for raw in post.chunks_exact(4) {
-                        let (local, frame) = decode_posting(raw);
-                        if s.dead.get(local as usize).copied().unwrap_or(true) {
-                            continue;
-                        }
-                        let bin = (frame as f32 - p.t).round() as i64 + BIAS;
-                        let cand = ((si as u64) << 12) | local as u64;
-                        // cand (24 bits) | offset bin (24 bits) | query anchor (16 bits)
-                        votes.push((cand << 40) | ((bin as u64) << 16) | p.anchor as u64);
-                    }
+                if s.shard == shard {
+                    seg_base[si] = n_cands as u32;
+                    n_cands += s.seg.tracks.len();
                 }
             }
-            score_votes(&mut votes, &self.segments, ln_c, scale, top)
+            SCRATCH.with(|sc| {
+                let mut sc = sc.borrow_mut();
+                let sc = &mut *sc;
+                // Pass 1: votes per track, at any offset (one counter per track, in L1), and
+                // the posting lists read. Only the tracks with the most votes can hold the
+                // best-aligned ones, so pass 2 keeps the votes of the PREFILTER_TRACKS busiest
+                // tracks per shard: the offset scoring then handles a few percent of the votes.
+                let mut lists: Vec<(usize, &[u8], i64, u16)> = Vec::with_capacity(probes.len());
+                sc.track_counts.clear();
+                sc.track_counts.resize(n_cands, 0);
+                for (si, s) in self.segments.iter().enumerate() {
+                    if s.shard != shard {
+                        continue;
+                    }
+                    // Stop-word rule: a hash far more common than average (sustained tones,
+                    // drones) costs many votes and carries little evidence; skip its postings.
+                    let cap =
+                        4 * MAX_POSTINGS_FACTOR * (s.seg.len() >> crate::hash::HASH_BITS).max(16);
+                    let counts = &mut sc.track_counts[seg_base[si] as usize..];
+                    for p in probes {
+                        let post = s.seg.lookup(p.hash);
+                        if post.is_empty() || post.len() > cap {
+                            continue;
+                        }
+                        // round(frame - t) = frame + round(-t) for an integer frame: one
+                        // rounding per probe, not per posting.
+                        lists.push((si, post, (-p.t).round() as i64 + BIAS, p.anchor));
+                        for raw in post.chunks_exact(4) {
+                            let (local, _) = decode_posting(raw);
+                            if let Some(c) = counts.get_mut(local as usize) {
+                                *c = c.saturating_add(1);
+                            }
+                        }
+                    }
+                }
+                let threshold = if n_cands > PREFILTER_TRACKS {
+                    sc.sorted_counts.clear();
+                    sc.sorted_counts.extend_from_slice(&sc.track_counts);
+                    let (_, kth, _) = sc
+                        .sorted_counts
+                        .select_nth_unstable_by(PREFILTER_TRACKS - 1, |a, b| b.cmp(a));
+                    (*kth).max(3)
+                } else {
+                    3
+                };
+                // Pass 2: the kept tracks' votes.
+                sc.votes.clear();
+                for &(si, post, shift, anchor) in &lists {
+                    let s = &self.segments[si];
+                    let base = seg_base[si] as usize;
+                    let seg_bits = (si as u64) << 52;
+                    for raw in post.chunks_exact(4) {
+                        let (local, frame) = decode_posting(raw);
+                        if sc
+                            .track_counts
+                            .get(base + local as usize)
+                            .copied()
+                            .unwrap_or(0)
+                            < threshold
+                            || s.dead.get(local as usize).copied().unwrap_or(true)
+                        {
+                            continue;
+                        }
+                        let bin = (frame as i64 + shift) as u64 & ((1 << 24) - 1);
+                        // cand = segment (12 bits) | local track (12 bits), then the offset
+                        // bin (24 bits) and the query anchor (16 bits)
+                        sc.votes
+                            .push(seg_bits | ((local as u64) << 40) | (bin << 16) | anchor as u64);
+                    }
+                }
+                score_votes(sc, &self.segments, &seg_base, n_cands, ln_c, scale, top)
+            })
         };
         let mut all: Vec<Candidate> = if shards.len() > 1 && probes.len() > 256 {
             shards.par_iter().flat_map(|&s| per_shard(s)).collect()
@@ -171,7 +236,32 @@ impl FingerprintIndex {
     }
 
     /// Identify `peaks` (extracted with [`crate::ExtractConfig::QUERY`]); best match first.
+    ///
+    /// Every scale hypothesis is searched (identity first; a sure identity match that spans most
+    /// of the query stops the search), each by a vote over the query's probes, and the
+    /// strongest candidates (distinct tracks) are verified along their offset line.
+    ///
+    /// **Large catalogs** (more than [`SCREEN_ABOVE_POSTINGS`] postings per hash on average: about
+    /// 80 hours of audio) screen first: a probe reads that many postings, and the dense query
+    /// probes would read millions per hypothesis. The screening vote uses the query's most
+    /// salient peaks at the index's density ([`screening_peaks`], [`SCREEN_FANOUT`] landmarks
+    /// each), about a fifth of the probes; a candidate from it (score at least
+    /// [`SCREEN_MIN_SCORE`]) that its own evidence leaves below `min_score` is verified again
+    /// with the dense probes, reading only that track's postings, and scored against that
+    /// track's dense-probe background. Smaller catalogs vote with the dense probes directly.
     pub fn query_peaks(&self, peaks: &[Peak], opts: &QueryOptions) -> Vec<Match> {
+        self.query_peaks_screening(peaks, opts, None)
+    }
+
+    /// [`FingerprintIndex::query_peaks`] with the screening stage forced on or off (`None`:
+    /// by catalog size). For tests and benchmarks.
+    #[doc(hidden)]
+    pub fn query_peaks_screening(
+        &self,
+        peaks: &[Peak],
+        opts: &QueryOptions,
+        screening: Option<bool>,
+    ) -> Vec<Match> {
         let hyps = if opts.search_scales {
             scale_hypotheses()
         } else {
@@ -179,18 +269,25 @@ impl FingerprintIndex {
         };
         let nh = hyps.len() as f64;
         let top = opts.max_matches.max(1) + 2;
+        let postings: usize = self.segments.iter().map(|s| s.seg.len()).sum();
+        let screening =
+            screening.unwrap_or(postings > SCREEN_ABOVE_POSTINGS << crate::hash::HASH_BITS);
+        let (first, fanout) = if screening {
+            (screening_peaks(peaks), SCREEN_FANOUT)
+        } else {
+            (peaks.to_vec(), QUERY_FANOUT)
+        };
+        let span = peaks.last().map_or(0.0, |l| l.t - peaks[0].t) as f64 * FRAME_SECONDS;
         let mut probes = Vec::new();
         let mut cands: Vec<Candidate> = Vec::new();
         for (i, &h) in hyps.iter().enumerate() {
-            query_landmarks(peaks, h, &mut probes);
+            query_landmarks_with(&first, h, fanout, &mut probes);
             cands.extend(self.vote(&probes, h, nh, top));
             // Fast path: a strong identity match whose aligned landmarks span most of the
             // query needs no scale search (a time-stretched query aligns only briefly).
             if i == 0 {
                 if let Some(c) = cands.first().filter(|c| c.score >= SURE_SCORE) {
-                    let m = self.verify(peaks, c);
-                    let span =
-                        peaks.last().map_or(0.0, |l| l.t - peaks[0].t) as f64 * FRAME_SECONDS;
+                    let m = self.verify(&first, fanout, c, false);
                     if m.query_end_s - m.query_start_s >= 0.6 * span {
                         break;
                     }
@@ -199,16 +296,33 @@ impl FingerprintIndex {
         }
         cands.sort_by(|a, b| b.score.total_cmp(&a.score));
         // Verify the strongest candidates (distinct tracks) and rank by the verified score.
+        let (min_vote, most) = if screening {
+            (SCREEN_MIN_SCORE.min(opts.min_score), MAX_VERIFY.max(top))
+        } else {
+            (opts.min_score, top)
+        };
         let mut verified: Vec<Match> = Vec::new();
+        let mut seen: Vec<(usize, u32)> = Vec::new();
         for c in cands {
-            if c.score < opts.min_score || verified.len() >= top {
+            let passed = verified
+                .iter()
+                .filter(|m| m.score >= opts.min_score)
+                .count();
+            if c.score < min_vote || seen.len() >= most || passed >= top {
                 break;
             }
-            let id = &self.segments[c.seg].seg.tracks[c.local as usize].id;
-            if verified.iter().any(|m| &m.track == id) {
+            if seen.contains(&(c.seg, c.local)) {
                 continue;
             }
-            verified.push(self.verify(peaks, &c));
+            seen.push((c.seg, c.local));
+            let mut m = self.verify(&first, fanout, &c, false);
+            if screening && m.score < opts.min_score {
+                let dense = self.verify(peaks, QUERY_FANOUT, &c, true);
+                if dense.score > m.score {
+                    m = dense;
+                }
+            }
+            verified.push(m);
         }
         verified.sort_by(|a, b| b.score.total_cmp(&a.score));
         verified.retain(|m| m.score >= opts.min_score);
@@ -216,18 +330,35 @@ impl FingerprintIndex {
         verified
     }
 
-    fn verify(&self, peaks: &[Peak], c: &Candidate) -> Match {
+    /// Re-collect the candidate's aligned landmarks with the probes of `peaks` (`fanout` per
+    /// anchor), fit its offset line, and score the distinct query anchors on it against the
+    /// background of all the candidate track's votes under these probes.
+    /// With `own_background`, the chance background is this track's votes under these probes
+    /// (the candidate came from other probes); otherwise the candidate's own background, and
+    /// the score never exceeds the vote's.
+    fn verify(&self, peaks: &[Peak], fanout: usize, c: &Candidate, own_background: bool) -> Match {
         let mut probes = Vec::new();
-        query_landmarks(peaks, c.scale, &mut probes);
+        query_landmarks_with(peaks, c.scale, fanout, &mut probes);
         let a = c.scale.time_factor as f64;
         let seg = &self.segments[c.seg].seg;
         // (raw query time, reference frame, query anchor)
         let mut pts: Vec<(f64, f64, u16)> = Vec::new();
+        // every vote of this track under these probes, at any offset (distinct offset bin and
+        // query anchor, as the voting pass counts them): the chance background
+        let mut track_votes: Vec<(i32, u16)> = Vec::new();
+        let cap = 4 * MAX_POSTINGS_FACTOR * (seg.len() >> crate::hash::HASH_BITS).max(16);
         for p in &probes {
-            for raw in seg.lookup(p.hash).chunks_exact(4) {
+            let post = seg.lookup(p.hash);
+            if post.len() > cap {
+                continue;
+            }
+            for raw in post.chunks_exact(4) {
                 let (local, frame) = decode_posting(raw);
-                if local == c.local && ((frame as f32 - p.t) - c.bin as f32).abs() <= 1.5 {
-                    pts.push((p.t as f64 / a, frame as f64, p.anchor));
+                if local == c.local {
+                    track_votes.push(((frame as f32 - p.t).round() as i32, p.anchor));
+                    if ((frame as f32 - p.t) - c.bin as f32).abs() <= 1.5 {
+                        pts.push((p.t as f64 / a, frame as f64, p.anchor));
+                    }
                 }
             }
         }
@@ -269,7 +400,15 @@ impl FingerprintIndex {
         anchors.sort_unstable();
         anchors.dedup();
         let m = anchors.len() as u32;
-        let score = -(c.ln_c + ln_poisson_tail(m, c.lambda)) / std::f64::consts::LN_10;
+        let frames = seg.tracks[c.local as usize].frames.max(100) as f64;
+        let score = if own_background {
+            track_votes.sort_unstable();
+            track_votes.dedup();
+            let lambda = 3.0 * (track_votes.len() as u32).saturating_sub(m) as f64 / frames;
+            -(c.ln_c + ln_poisson_tail(m, lambda)) / std::f64::consts::LN_10
+        } else {
+            (-(c.ln_c + ln_poisson_tail(m, c.lambda)) / std::f64::consts::LN_10).min(c.score)
+        };
         let fs = FRAME_SECONDS;
         Match {
             track: seg.tracks[c.local as usize].id.clone(),
@@ -281,7 +420,7 @@ impl FingerprintIndex {
             time_factor: (alpha * 1e4).round() / 1e4,
             pitch_factor: (c.scale.freq_factor as f64 * 1e4).round() / 1e4,
             matches: m,
-            score: (score.min(c.score) * 100.0).round() / 100.0,
+            score: (score * 100.0).round() / 100.0,
         }
     }
 }
@@ -312,81 +451,183 @@ fn round_ms(s: f64) -> f64 {
     (s * 1000.0).round() / 1000.0
 }
 
+/// Reusable per-thread buffers of the voting pass (a query votes once per scale hypothesis; a
+/// fresh multi-megabyte allocation each time costs page faults).
+#[derive(Default)]
+struct VoteScratch {
+    votes: Vec<u64>,
+    sorted: Vec<u64>,
+    starts: Vec<u32>,
+    runs: Vec<(i64, u32)>,
+    counts: Vec<u16>,
+    track_counts: Vec<u16>,
+    sorted_counts: Vec<u16>,
+}
+
+/// Tracks per shard whose votes are scored by offset (the busiest ones; see `vote`).
+const PREFILTER_TRACKS: usize = 64;
+
+/// Size of the per-bin vote table of the first scoring stage (a power of two; 32 KB).
+const COUNT_TABLE: usize = 1 << 14;
+/// Candidates per shard and hypothesis that get an exact score.
+const EXACT_CANDIDATES: usize = 16;
+
+thread_local! {
+    static SCRATCH: std::cell::RefCell<VoteScratch> = std::cell::RefCell::new(VoteScratch::default());
+}
+
+/// Score the votes of one shard. `seg_base[si]` is the first dense candidate number of segment
+/// `si` (its tracks follow), `n_cands` the number of candidates in the shard.
+///
+/// Votes are grouped by candidate with one counting-sort pass (histogram + scatter), then each
+/// candidate's few votes are sorted on their own: the same order as one global sort of all the
+/// votes, at a fraction of its cost (a 5 s query against 10 000 tracks casts ~10^5–10^6 votes,
+/// spread over thousands of candidates with a few dozen each).
 fn score_votes(
-    votes: &mut [u64],
+    sc: &mut VoteScratch,
     segs: &[LiveSegment],
+    seg_base: &[u32],
+    n_cands: usize,
     ln_c: f64,
     scale: Scale,
     top: usize,
 ) -> Vec<Candidate> {
+    let VoteScratch {
+        votes,
+        sorted,
+        starts,
+        runs,
+        counts,
+        ..
+    } = sc;
     if votes.is_empty() {
         return Vec::new();
     }
-    votes.sort_unstable();
-    // runs: (cand, bin, distinct query anchors). Counting anchors, not landmarks, keeps one
-    // coincident chord (many pairs from the same peaks) from looking like many matches.
-    let mut runs: Vec<(u64, i64, u32)> = Vec::new();
-    let mut last = u64::MAX;
+    let dense = |v: u64| -> usize {
+        let cand = v >> 40;
+        seg_base[(cand >> 12) as usize] as usize + (cand & 0xfff) as usize
+    };
+    starts.clear();
+    starts.resize(n_cands + 2, 0);
     for &v in votes.iter() {
-        if v == last {
+        starts[dense(v) + 2] += 1;
+    }
+    // starts[d + 1] becomes the start of candidate d; the scatter below advances it to the end.
+    for d in 2..starts.len() {
+        starts[d] += starts[d - 1];
+    }
+    sorted.clear();
+    sorted.resize(votes.len(), 0);
+    for &v in votes.iter() {
+        let slot = &mut starts[dense(v) + 1];
+        sorted[*slot as usize] = v;
+        *slot += 1;
+    }
+    // Stage 1: an upper bound of each candidate's best 3-bin window, counting votes (not
+    // distinct anchors) in a small per-bin table that stays in L1 (bins alias modulo its size,
+    // which can only raise the bound); three passes over the candidate's votes, no sort.
+    let frames_of = |cand: u64| -> f64 {
+        segs[(cand >> 12) as usize]
+            .seg
+            .tracks
+            .get((cand & 0xfff) as usize)
+            .map(|t| t.frames)
+            .unwrap_or(1)
+            .max(100) as f64
+    };
+    counts.clear();
+    counts.resize(COUNT_TABLE, 0);
+    let slot = |v: u64| ((v >> 16) as usize) & (COUNT_TABLE - 1);
+    let mut bounds: Vec<(f64, usize)> = Vec::new();
+    for d in 0..n_cands {
+        let (lo, hi) = (starts[d] as usize, starts[d + 1] as usize);
+        if hi - lo < 3 {
             continue;
         }
-        last = v;
-        let cand = v >> 40;
-        let bin = ((v >> 16) & ((1 << 24) - 1)) as i64;
-        match runs.last_mut() {
-            Some(r) if r.0 == cand && r.1 == bin => r.2 += 1,
-            _ => runs.push((cand, bin, 1)),
+        let bucket = &sorted[lo..hi];
+        for &v in bucket {
+            let c = &mut counts[slot(v)];
+            *c = c.wrapping_add(1);
         }
+        let mut best = 0u32;
+        for &v in bucket {
+            let b = slot(v);
+            let w = counts[(b + COUNT_TABLE - 1) & (COUNT_TABLE - 1)] as u32
+                + counts[b] as u32
+                + counts[(b + 1) & (COUNT_TABLE - 1)] as u32;
+            best = best.max(w);
+        }
+        for &v in bucket {
+            counts[slot(v)] = 0;
+        }
+        if best < 3 {
+            continue;
+        }
+        let lambda = 3.0 * (bucket.len() as u32 - best.min(bucket.len() as u32)) as f64
+            / frames_of(bucket[0] >> 40);
+        bounds.push((-ln_poisson_tail(best, lambda), d));
+    }
+    // Stage 2: exact scores (distinct anchors) for the strongest bounds only.
+    let keep = (4 * top).max(EXACT_CANDIDATES);
+    if bounds.len() > keep {
+        bounds.select_nth_unstable_by(keep - 1, |a, b| b.0.total_cmp(&a.0));
+        bounds.truncate(keep);
     }
     let mut out: Vec<Candidate> = Vec::new();
-    let mut i = 0;
-    while i < runs.len() {
-        let cand = runs[i].0;
-        let mut j = i;
+    for &(_, d) in &bounds {
+        let (lo, hi) = (starts[d] as usize, starts[d + 1] as usize);
+        let bucket = &mut sorted[lo..hi];
+        bucket.sort_unstable();
+        // runs: (bin, distinct query anchors). Counting anchors, not landmarks, keeps one
+        // coincident chord (many pairs from the same peaks) from looking like many matches.
+        runs.clear();
+        let mut last = u64::MAX;
         let mut total = 0u32;
-        while j < runs.len() && runs[j].0 == cand {
-            total += runs[j].2;
-            j += 1;
+        for &v in bucket.iter() {
+            if v == last {
+                continue;
+            }
+            last = v;
+            total += 1;
+            let bin = ((v >> 16) & ((1 << 24) - 1)) as i64;
+            match runs.last_mut() {
+                Some(r) if r.0 == bin => r.1 += 1,
+                _ => runs.push((bin, 1)),
+            }
         }
         // best 3-bin window within this candidate
         let (mut best, mut best_bin) = (0u32, 0i64);
-        for k in i..j {
-            let mut c = runs[k].2;
-            if k > i && runs[k - 1].1 == runs[k].1 - 1 {
-                c += runs[k - 1].2;
+        for k in 0..runs.len() {
+            let mut c = runs[k].1;
+            if k > 0 && runs[k - 1].0 == runs[k].0 - 1 {
+                c += runs[k - 1].1;
             }
-            if k + 1 < j && runs[k + 1].1 == runs[k].1 + 1 {
-                c += runs[k + 1].2;
+            if k + 1 < runs.len() && runs[k + 1].0 == runs[k].0 + 1 {
+                c += runs[k + 1].1;
             }
             if c > best {
                 best = c;
-                best_bin = runs[k].1;
+                best_bin = runs[k].0;
             }
         }
+        if best < 3 {
+            continue;
+        }
+        let cand = bucket[0] >> 40;
         let seg = (cand >> 12) as usize;
         let local = (cand & 0xfff) as u32;
-        if best >= 3 {
-            let frames = segs[seg]
-                .seg
-                .tracks
-                .get(local as usize)
-                .map(|t| t.frames)
-                .unwrap_or(1)
-                .max(100) as f64;
-            let lambda = 3.0 * (total - best) as f64 / frames;
-            let score = -(ln_c + ln_poisson_tail(best, lambda)) / std::f64::consts::LN_10;
-            out.push(Candidate {
-                seg,
-                local,
-                bin: (best_bin - BIAS) as i32,
-                score,
-                scale,
-                lambda,
-                ln_c,
-            });
-        }
-        i = j;
+        let frames = frames_of(cand);
+        let lambda = 3.0 * (total - best) as f64 / frames;
+        let score = -(ln_c + ln_poisson_tail(best, lambda)) / std::f64::consts::LN_10;
+        out.push(Candidate {
+            seg,
+            local,
+            bin: (best_bin - BIAS) as i32,
+            score,
+            scale,
+            lambda,
+            ln_c,
+        });
     }
     out.sort_by(|a, b| b.score.total_cmp(&a.score));
     out.truncate(top);

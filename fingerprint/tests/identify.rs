@@ -56,9 +56,24 @@ fn catalog(dir: &std::path::Path) -> (FingerprintIndex, Vec<(String, Vec<f32>)>)
 
 #[test]
 fn identifies_degraded_excerpts_and_rejects_others() {
+    identification(Some(false));
+}
+
+/// The same grid and bars with the screening stage of large catalogs forced on (a small
+/// catalog votes with the dense probes directly).
+#[test]
+fn screening_identifies_degraded_excerpts_and_rejects_others() {
+    identification(Some(true));
+}
+
+fn identification(screening: Option<bool>) {
     let dir = tempfile::tempdir().unwrap();
     let (idx, tracks) = catalog(dir.path());
     let opts = QueryOptions::default();
+    // sox's scratch files: one directory per test (the tests run in parallel)
+    let scratch = tempfile::tempdir().unwrap();
+    let (up, down) = (scratch.path().to_path_buf(), scratch.path().join("down"));
+    std::fs::create_dir_all(&down).unwrap();
     // Real clips (30 s) and 5 synthetic tracks; 5 s excerpts at 7.3 s.
     let picks: Vec<&(String, Vec<f32>)> = tracks
         .iter()
@@ -94,12 +109,12 @@ fn identifies_degraded_excerpts_and_rejects_others() {
         ),
         (
             "pitch +1 st",
-            Box::new(|x: &[f32]| sox_pitch(x, 100, &std::env::temp_dir())),
+            Box::new(move |x: &[f32]| sox_pitch(x, 100, &up)),
             1.0,
         ),
         (
             "pitch -1 st",
-            Box::new(|x: &[f32]| sox_pitch(x, -100, &std::env::temp_dir())),
+            Box::new(move |x: &[f32]| sox_pitch(x, -100, &down)),
             1.0,
         ),
     ];
@@ -117,7 +132,7 @@ fn identifies_degraded_excerpts_and_rejects_others() {
                 break;
             };
             let q = &deg[..(5.0 * SR) as usize];
-            let m = idx.query_peaks(&query_peaks_from_pcm(q), &opts);
+            let m = idx.query_peaks_screening(&query_peaks_from_pcm(q), &opts, screening);
             n += 1;
             match m.first() {
                 Some(m) if &m.track == id && same_audio(x, m.offset_s, 7.3) => {
@@ -135,7 +150,7 @@ fn identifies_degraded_excerpts_and_rejects_others() {
             }
         }
         total += n;
-        eprintln!("{name:12} {ok}/{n}");
+        eprintln!("{name:12} {ok}/{n} (screening {screening:?})");
     }
     // Never a wrong track; at most 3 misses (or offsets at a non-identical repeat of the
     // material, as in looped game music) over the 8 x 21 grid.
@@ -152,7 +167,11 @@ fn identifies_degraded_excerpts_and_rejects_others() {
     for k in 100..130 {
         let x = synth_music(k, 6.0);
         for len in [3.0, 5.0] {
-            let m = idx.query_peaks(&query_peaks_from_pcm(&excerpt(&x, 0.5, len)), &opts);
+            let m = idx.query_peaks_screening(
+                &query_peaks_from_pcm(&excerpt(&x, 0.5, len)),
+                &opts,
+                screening,
+            );
             if let Some(m) = m.first() {
                 fps.push(format!("synth {k} {len}s -> {} ({})", m.track, m.score));
             }
@@ -164,7 +183,7 @@ fn identifies_degraded_excerpts_and_rejects_others() {
         .map(|v| v + 0.1 * common::Rng(9).unit())
         .collect();
     assert!(idx
-        .query_peaks(&query_peaks_from_pcm(&noise), &opts)
+        .query_peaks_screening(&query_peaks_from_pcm(&noise), &opts, screening)
         .is_empty());
     assert!(fps.is_empty(), "false positives: {fps:?}");
 }
