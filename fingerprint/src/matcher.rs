@@ -160,6 +160,8 @@ impl FingerprintIndex {
                 // best-aligned ones, so pass 2 keeps the votes of the PREFILTER_TRACKS busiest
                 // tracks per shard: the offset scoring then handles a few percent of the votes.
                 let mut lists: Vec<(usize, &[u8], i64, u16)> = Vec::with_capacity(probes.len());
+                // (a shard with few tracks keeps them all: one pass)
+                let prefilter = n_cands > PREFILTER_TRACKS;
                 sc.track_counts.clear();
                 sc.track_counts.resize(n_cands, 0);
                 for (si, s) in self.segments.iter().enumerate() {
@@ -179,6 +181,9 @@ impl FingerprintIndex {
                         // round(frame - t) = frame + round(-t) for an integer frame: one
                         // rounding per probe, not per posting.
                         lists.push((si, post, (-p.t).round() as i64 + BIAS, p.anchor));
+                        if !prefilter {
+                            continue;
+                        }
                         for raw in post.chunks_exact(4) {
                             let (local, _) = decode_posting(raw);
                             if let Some(c) = counts.get_mut(local as usize) {
@@ -187,7 +192,7 @@ impl FingerprintIndex {
                         }
                     }
                 }
-                let threshold = if n_cands > PREFILTER_TRACKS {
+                let threshold = if prefilter {
                     sc.sorted_counts.clear();
                     sc.sorted_counts.extend_from_slice(&sc.track_counts);
                     let (_, kth, _) = sc
@@ -195,7 +200,7 @@ impl FingerprintIndex {
                         .select_nth_unstable_by(PREFILTER_TRACKS - 1, |a, b| b.cmp(a));
                     (*kth).max(3)
                 } else {
-                    3
+                    0
                 };
                 // Pass 2: the kept tracks' votes.
                 sc.votes.clear();
@@ -538,10 +543,16 @@ fn score_votes(
     counts.clear();
     counts.resize(COUNT_TABLE, 0);
     let slot = |v: u64| ((v >> 16) as usize) & (COUNT_TABLE - 1);
+    let keep = (4 * top).max(EXACT_CANDIDATES);
     let mut bounds: Vec<(f64, usize)> = Vec::new();
     for d in 0..n_cands {
         let (lo, hi) = (starts[d] as usize, starts[d + 1] as usize);
         if hi - lo < 3 {
+            continue;
+        }
+        if n_cands <= keep {
+            // every candidate gets an exact score anyway
+            bounds.push((0.0, d));
             continue;
         }
         let bucket = &sorted[lo..hi];
@@ -568,7 +579,6 @@ fn score_votes(
         bounds.push((-ln_poisson_tail(best, lambda), d));
     }
     // Stage 2: exact scores (distinct anchors) for the strongest bounds only.
-    let keep = (4 * top).max(EXACT_CANDIDATES);
     if bounds.len() > keep {
         bounds.select_nth_unstable_by(keep - 1, |a, b| b.0.total_cmp(&a.0));
         bounds.truncate(keep);
