@@ -3,11 +3,11 @@
 //! where the metrical level is hard (double-time, half-time, one-drop, drumless), so the test
 //! guards the half/double choice, not just the periodicity.
 
-use quaver_core::mir::{MusicAnalyzer, MusicOptions, ANALYSIS_RATE};
+use quaver_core::mir::{analyze_mono, MusicOptions, ANALYSIS_RATE};
 use quaver_core::{ConvertOptions, ConvertingDecoder, DecodeOptions, Quality};
 
 fn analyze(path: &str) -> quaver_core::mir::MusicAnalysis {
-    let mut dec = ConvertingDecoder::open(
+    let pcm = ConvertingDecoder::open(
         path,
         &DecodeOptions::default(),
         &ConvertOptions {
@@ -16,16 +16,13 @@ fn analyze(path: &str) -> quaver_core::mir::MusicAnalysis {
             quality: Quality::Fast,
         },
     )
+    .and_then(|d| d.read_all())
     .unwrap();
     let options = MusicOptions {
         features: false,
         ..Default::default()
     };
-    let mut a = MusicAnalyzer::new(&options);
-    while let Some(chunk) = dec.next_chunk().unwrap() {
-        a.push(&chunk.channels[0]);
-    }
-    a.finish()
+    analyze_mono(&pcm.channels[0], &options)
 }
 
 #[test]

@@ -143,7 +143,7 @@ impl FingerprintIndex {
         let total_frames = self.live_frames.max(1) as f64;
         let ln_c = (total_frames / 3.0 * hyps).ln();
         let per_shard = |shard: u32| -> Vec<Candidate> {
-            // Dense candidate numbers for this shard's tracks (see `score_votes`).
+            // Dense track numbers for this shard's per-track vote counters.
             let mut seg_base = vec![0u32; self.segments.len()];
             let mut n_cands = 0usize;
             for (si, s) in self.segments.iter().enumerate() {
@@ -158,7 +158,8 @@ impl FingerprintIndex {
                 // Pass 1: votes per track, at any offset (one counter per track, in L1), and
                 // the posting lists read. Only the tracks with the most votes can hold the
                 // best-aligned ones, so pass 2 keeps the votes of the PREFILTER_TRACKS busiest
-                // tracks per shard: the offset scoring then handles a few percent of the votes.
+                // tracks per shard: the offset scoring (a sort) then handles a few percent of
+                // the votes.
                 let mut lists: Vec<(usize, &[u8], i64, u16)> = Vec::with_capacity(probes.len());
                 // (a shard with few tracks keeps them all: one pass)
                 let prefilter = n_cands > PREFILTER_TRACKS;
@@ -168,10 +169,7 @@ impl FingerprintIndex {
                     if s.shard != shard {
                         continue;
                     }
-                    // Stop-word rule: a hash far more common than average (sustained tones,
-                    // drones) costs many votes and carries little evidence; skip its postings.
-                    let cap =
-                        4 * MAX_POSTINGS_FACTOR * (s.seg.len() >> crate::hash::HASH_BITS).max(16);
+                    let cap = stop_word_cap(&s.seg);
                     let counts = &mut sc.track_counts[seg_base[si] as usize..];
                     for p in probes {
                         let post = s.seg.lookup(p.hash);
@@ -227,7 +225,7 @@ impl FingerprintIndex {
                             .push(seg_bits | ((local as u64) << 40) | (bin << 16) | anchor as u64);
                     }
                 }
-                score_votes(sc, &self.segments, &seg_base, n_cands, ln_c, scale, top)
+                score_votes(&mut sc.votes, &self.segments, ln_c, scale, top)
             })
         };
         let mut all: Vec<Candidate> = if shards.len() > 1 && probes.len() > 256 {
@@ -351,7 +349,7 @@ impl FingerprintIndex {
         // every vote of this track under these probes, at any offset (distinct offset bin and
         // query anchor, as the voting pass counts them): the chance background
         let mut track_votes: Vec<(i32, u16)> = Vec::new();
-        let cap = 4 * MAX_POSTINGS_FACTOR * (seg.len() >> crate::hash::HASH_BITS).max(16);
+        let cap = stop_word_cap(seg);
         for p in &probes {
             let post = seg.lookup(p.hash);
             if post.len() > cap {
@@ -456,15 +454,10 @@ fn round_ms(s: f64) -> f64 {
     (s * 1000.0).round() / 1000.0
 }
 
-/// Reusable per-thread buffers of the voting pass (a query votes once per scale hypothesis; a
-/// fresh multi-megabyte allocation each time costs page faults).
+/// Reusable per-thread buffers of the voting pass (a query votes once per scale hypothesis).
 #[derive(Default)]
 struct VoteScratch {
     votes: Vec<u64>,
-    sorted: Vec<u64>,
-    starts: Vec<u32>,
-    runs: Vec<(i64, u32)>,
-    counts: Vec<u16>,
     track_counts: Vec<u16>,
     sorted_counts: Vec<u16>,
 }
@@ -472,172 +465,91 @@ struct VoteScratch {
 /// Tracks per shard whose votes are scored by offset (the busiest ones; see `vote`).
 const PREFILTER_TRACKS: usize = 64;
 
-/// Size of the per-bin vote table of the first scoring stage (a power of two; 32 KB).
-const COUNT_TABLE: usize = 1 << 14;
-/// Candidates per shard and hypothesis that get an exact score.
-const EXACT_CANDIDATES: usize = 16;
-
 thread_local! {
     static SCRATCH: std::cell::RefCell<VoteScratch> = std::cell::RefCell::new(VoteScratch::default());
 }
 
-/// Score the votes of one shard. `seg_base[si]` is the first dense candidate number of segment
-/// `si` (its tracks follow), `n_cands` the number of candidates in the shard.
-///
-/// Votes are grouped by candidate with one counting-sort pass (histogram + scatter), then each
-/// candidate's few votes are sorted on their own: the same order as one global sort of all the
-/// votes, at a fraction of its cost (a 5 s query against 10 000 tracks casts ~10^5–10^6 votes,
-/// spread over thousands of candidates with a few dozen each).
+/// Stop-word rule: a hash far more common than average in a segment (sustained tones, drones)
+/// costs many votes and carries little evidence; its postings are skipped.
+fn stop_word_cap(seg: &crate::segment::Segment) -> usize {
+    4 * MAX_POSTINGS_FACTOR * (seg.len() >> crate::hash::HASH_BITS).max(16)
+}
+
 fn score_votes(
-    sc: &mut VoteScratch,
+    votes: &mut [u64],
     segs: &[LiveSegment],
-    seg_base: &[u32],
-    n_cands: usize,
     ln_c: f64,
     scale: Scale,
     top: usize,
 ) -> Vec<Candidate> {
-    let VoteScratch {
-        votes,
-        sorted,
-        starts,
-        runs,
-        counts,
-        ..
-    } = sc;
     if votes.is_empty() {
         return Vec::new();
     }
-    let dense = |v: u64| -> usize {
+    votes.sort_unstable();
+    // runs: (cand, bin, distinct query anchors). Counting anchors, not landmarks, keeps one
+    // coincident chord (many pairs from the same peaks) from looking like many matches.
+    let mut runs: Vec<(u64, i64, u32)> = Vec::new();
+    let mut last = u64::MAX;
+    for &v in votes.iter() {
+        if v == last {
+            continue;
+        }
+        last = v;
         let cand = v >> 40;
-        seg_base[(cand >> 12) as usize] as usize + (cand & 0xfff) as usize
-    };
-    starts.clear();
-    starts.resize(n_cands + 2, 0);
-    for &v in votes.iter() {
-        starts[dense(v) + 2] += 1;
-    }
-    // starts[d + 1] becomes the start of candidate d; the scatter below advances it to the end.
-    for d in 2..starts.len() {
-        starts[d] += starts[d - 1];
-    }
-    sorted.clear();
-    sorted.resize(votes.len(), 0);
-    for &v in votes.iter() {
-        let slot = &mut starts[dense(v) + 1];
-        sorted[*slot as usize] = v;
-        *slot += 1;
-    }
-    // Stage 1: an upper bound of each candidate's best 3-bin window, counting votes (not
-    // distinct anchors) in a small per-bin table that stays in L1 (bins alias modulo its size,
-    // which can only raise the bound); three passes over the candidate's votes, no sort.
-    let frames_of = |cand: u64| -> f64 {
-        segs[(cand >> 12) as usize]
-            .seg
-            .tracks
-            .get((cand & 0xfff) as usize)
-            .map(|t| t.frames)
-            .unwrap_or(1)
-            .max(100) as f64
-    };
-    counts.clear();
-    counts.resize(COUNT_TABLE, 0);
-    let slot = |v: u64| ((v >> 16) as usize) & (COUNT_TABLE - 1);
-    let keep = (4 * top).max(EXACT_CANDIDATES);
-    let mut bounds: Vec<(f64, usize)> = Vec::new();
-    for d in 0..n_cands {
-        let (lo, hi) = (starts[d] as usize, starts[d + 1] as usize);
-        if hi - lo < 3 {
-            continue;
+        let bin = ((v >> 16) & ((1 << 24) - 1)) as i64;
+        match runs.last_mut() {
+            Some(r) if r.0 == cand && r.1 == bin => r.2 += 1,
+            _ => runs.push((cand, bin, 1)),
         }
-        if n_cands <= keep {
-            // every candidate gets an exact score anyway
-            bounds.push((0.0, d));
-            continue;
-        }
-        let bucket = &sorted[lo..hi];
-        for &v in bucket {
-            let c = &mut counts[slot(v)];
-            *c = c.wrapping_add(1);
-        }
-        let mut best = 0u32;
-        for &v in bucket {
-            let b = slot(v);
-            let w = counts[(b + COUNT_TABLE - 1) & (COUNT_TABLE - 1)] as u32
-                + counts[b] as u32
-                + counts[(b + 1) & (COUNT_TABLE - 1)] as u32;
-            best = best.max(w);
-        }
-        for &v in bucket {
-            counts[slot(v)] = 0;
-        }
-        if best < 3 {
-            continue;
-        }
-        let lambda = 3.0 * (bucket.len() as u32 - best.min(bucket.len() as u32)) as f64
-            / frames_of(bucket[0] >> 40);
-        bounds.push((-ln_poisson_tail(best, lambda), d));
-    }
-    // Stage 2: exact scores (distinct anchors) for the strongest bounds only.
-    if bounds.len() > keep {
-        bounds.select_nth_unstable_by(keep - 1, |a, b| b.0.total_cmp(&a.0));
-        bounds.truncate(keep);
     }
     let mut out: Vec<Candidate> = Vec::new();
-    for &(_, d) in &bounds {
-        let (lo, hi) = (starts[d] as usize, starts[d + 1] as usize);
-        let bucket = &mut sorted[lo..hi];
-        bucket.sort_unstable();
-        // runs: (bin, distinct query anchors). Counting anchors, not landmarks, keeps one
-        // coincident chord (many pairs from the same peaks) from looking like many matches.
-        runs.clear();
-        let mut last = u64::MAX;
+    let mut i = 0;
+    while i < runs.len() {
+        let cand = runs[i].0;
+        let mut j = i;
         let mut total = 0u32;
-        for &v in bucket.iter() {
-            if v == last {
-                continue;
-            }
-            last = v;
-            total += 1;
-            let bin = ((v >> 16) & ((1 << 24) - 1)) as i64;
-            match runs.last_mut() {
-                Some(r) if r.0 == bin => r.1 += 1,
-                _ => runs.push((bin, 1)),
-            }
+        while j < runs.len() && runs[j].0 == cand {
+            total += runs[j].2;
+            j += 1;
         }
         // best 3-bin window within this candidate
         let (mut best, mut best_bin) = (0u32, 0i64);
-        for k in 0..runs.len() {
-            let mut c = runs[k].1;
-            if k > 0 && runs[k - 1].0 == runs[k].0 - 1 {
-                c += runs[k - 1].1;
+        for k in i..j {
+            let mut c = runs[k].2;
+            if k > i && runs[k - 1].1 == runs[k].1 - 1 {
+                c += runs[k - 1].2;
             }
-            if k + 1 < runs.len() && runs[k + 1].0 == runs[k].0 + 1 {
-                c += runs[k + 1].1;
+            if k + 1 < j && runs[k + 1].1 == runs[k].1 + 1 {
+                c += runs[k + 1].2;
             }
             if c > best {
                 best = c;
-                best_bin = runs[k].0;
+                best_bin = runs[k].1;
             }
         }
-        if best < 3 {
-            continue;
-        }
-        let cand = bucket[0] >> 40;
         let seg = (cand >> 12) as usize;
         let local = (cand & 0xfff) as u32;
-        let frames = frames_of(cand);
-        let lambda = 3.0 * (total - best) as f64 / frames;
-        let score = -(ln_c + ln_poisson_tail(best, lambda)) / std::f64::consts::LN_10;
-        out.push(Candidate {
-            seg,
-            local,
-            bin: (best_bin - BIAS) as i32,
-            score,
-            scale,
-            lambda,
-            ln_c,
-        });
+        if best >= 3 {
+            let frames = segs[seg]
+                .seg
+                .tracks
+                .get(local as usize)
+                .map(|t| t.frames)
+                .unwrap_or(1)
+                .max(100) as f64;
+            let lambda = 3.0 * (total - best) as f64 / frames;
+            let score = -(ln_c + ln_poisson_tail(best, lambda)) / std::f64::consts::LN_10;
+            out.push(Candidate {
+                seg,
+                local,
+                bin: (best_bin - BIAS) as i32,
+                score,
+                scale,
+                lambda,
+                ln_c,
+            });
+        }
+        i = j;
     }
     out.sort_by(|a, b| b.score.total_cmp(&a.score));
     out.truncate(top);
