@@ -5,7 +5,7 @@
 #   bash benches/fingerprint_accuracy.sh [WORKDIR]        (default target/fp-accuracy)
 #
 # Catalog / non-catalog: the public tracks of ../shared/corpus/tracks.tsv (Debian game-music
-# packages; `python3 ../shared/corpus/build_corpus.py --install` installs them), every 4th one
+# packages, installed by `../shared/corpus/build_corpus.py --install` when missing), every 4th one
 # held out of the catalog as a false-positive probe. Queries: 3 / 5 / 10 s, the harness's 20
 # degradations, one per catalog track and length, three per non-catalog track and length.
 # Prints the harness's per-condition table and the figures at its 0.1 % false-positive point.
@@ -25,7 +25,9 @@ if [ ! -x "$W/venv/bin/python" ]; then
 fi
 PY=$W/venv/bin/python
 
-# 1. source tracks (ogg / mp3 / zip members) copied out of the installed packages
+# 1. source tracks (ogg / mp3 / zip members) copied out of the installed packages; the
+#    packages (and fpcalc) are installed with the corpus script when missing
+copy_sources() {
 python3 - "$SHARED/corpus/tracks.tsv" "$W" <<'EOF'
 import csv, os, sys, zipfile
 tsv, w = sys.argv[1], sys.argv[2]
@@ -49,12 +51,18 @@ for i, t in enumerate(rows):
         os.replace(dst + ".part", dst)
     (neg if i % 4 == 3 else cat).append(dst)
 if missing:
-    sys.exit("missing source packages (run: python3 ../shared/corpus/build_corpus.py --install): "
-             + " ".join(sorted(set(missing))))
+    print("missing source packages: " + " ".join(sorted(set(missing))), file=sys.stderr)
+    sys.exit(3)
 open(os.path.join(w, "catalog.txt"), "w").write("\n".join(cat) + "\n")
 open(os.path.join(w, "noncatalog.txt"), "w").write("\n".join(neg) + "\n")
 print(f"catalog {len(cat)} tracks, non-catalog {len(neg)}", file=sys.stderr)
 EOF
+}
+if ! copy_sources; then
+  python3 "$SHARED/corpus/build_corpus.py" --install
+  apt-get install -y --no-install-recommends libchromaprint-tools
+  copy_sources
+fi
 
 # 2. the seeded query set (made once)
 if [ ! -f "$W/queries/queries.csv" ]; then
