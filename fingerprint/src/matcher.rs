@@ -28,7 +28,7 @@ use crate::hash::{
     SCREEN_FANOUT,
 };
 use crate::index::{FingerprintIndex, LiveSegment};
-use crate::segment::decode_posting;
+use crate::segment::{decode_posting, track_range};
 
 /// Query options.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -65,6 +65,9 @@ const SURE_SCORE: f64 = 25.0;
 /// Screening score from which a candidate is verified (and, if still short of the threshold,
 /// verified again with the dense probes).
 pub const SCREEN_MIN_SCORE: f64 = 6.0;
+/// Most candidate tracks searched on their own (`sure_track`) per query: the ones the first
+/// hypotheses vote for; a query none of them settles pays for the full search anyway.
+const MAX_TRACK_SEARCHES: usize = 2;
 /// Most candidates verified per query when screening.
 const MAX_VERIFY: usize = 8;
 /// Mean postings per hash above which queries screen first (see `query_peaks`).
@@ -240,8 +243,12 @@ impl FingerprintIndex {
 
     /// Identify `peaks` (extracted with [`crate::ExtractConfig::QUERY`]); best match first.
     ///
-    /// Every scale hypothesis is searched (identity first; a sure identity match that spans most
-    /// of the query stops the search), each by a vote over the query's probes, and the
+    /// The scale hypotheses are searched in order (identity first, then the speed changes
+    /// nearest to it), each by a vote over the query's probes. After each vote its best new
+    /// candidate track is searched on its own under every scale (a few lookups per probe:
+    /// postings are sorted by track); a sure result (score at least [`SURE_SCORE`]) ends the
+    /// search, so a clean or lightly degraded query costs one catalog-wide vote instead of one
+    /// per hypothesis. Otherwise (or with `max_matches > 1`) every hypothesis votes and the
     /// strongest candidates (distinct tracks) are verified along their offset line.
     ///
     /// **Large catalogs** (more than [`SCREEN_ABOVE_POSTINGS`] postings per hash on average: about
@@ -283,19 +290,36 @@ impl FingerprintIndex {
         let span = peaks.last().map_or(0.0, |l| l.t - peaks[0].t) as f64 * FRAME_SECONDS;
         let mut probes = Vec::new();
         let mut cands: Vec<Candidate> = Vec::new();
+        // Tracks already searched on their own by `sure_track`.
+        let mut tried: Vec<(usize, u32)> = Vec::new();
         for (i, &h) in hyps.iter().enumerate() {
             query_landmarks_with(&first, h, fanout, &mut probes);
-            cands.extend(self.vote(&probes, h, nh, top));
-            // Fast path: a strong identity match whose aligned landmarks span most of the
-            // query needs no scale search (a time-stretched query aligns only briefly).
-            if i == 0 {
-                if let Some(c) = cands.first().filter(|c| c.score >= SURE_SCORE) {
+            let new = self.vote(&probes, h, nh, top);
+            // Fast path: the best new candidate of this hypothesis, if sure, ends the
+            // catalog-wide search: its track is searched under every scale on its own (a few
+            // lookups per probe), which names the scale; the other hypotheses' votes are
+            // skipped. With several matches wanted, every hypothesis votes.
+            if opts.max_matches == 1 && hyps.len() > 1 {
+                if let Some(c) = new.first().filter(|c| {
+                    c.score >= SCREEN_MIN_SCORE
+                        && tried.len() < MAX_TRACK_SEARCHES
+                        && !tried.contains(&(c.seg, c.local))
+                }) {
+                    tried.push((c.seg, c.local));
+                    if let Some(m) = self.sure_track(peaks, c, &hyps, nh, span, opts) {
+                        return vec![m];
+                    }
+                }
+            } else if i == 0 {
+                if let Some(c) = new.first().filter(|c| c.score >= SURE_SCORE) {
                     let m = self.verify(&first, fanout, c, false);
                     if m.query_end_s - m.query_start_s >= 0.6 * span {
+                        cands.extend(new);
                         break;
                     }
                 }
             }
+            cands.extend(new);
         }
         cands.sort_by(|a, b| b.score.total_cmp(&a.score));
         // Verify the strongest candidates (distinct tracks) and rank by the verified score.
@@ -333,6 +357,102 @@ impl FingerprintIndex {
         verified
     }
 
+    /// A vote's best candidate, searched on its own: its track's landmarks under every scale
+    /// hypothesis (per-track lookups, two binary searches per probe, no catalog-wide vote)
+    /// from the screening probes; the best hypothesis is re-verified with the dense probes when
+    /// the screening evidence is short. Identity is tried first and kept at once when it is
+    /// sure and its fitted slope is nearer 1 than the next speed step. `None` unless the
+    /// result reaches [`SURE_SCORE`] (and `min_score`) over a third of the query span.
+    fn sure_track(
+        &self,
+        peaks: &[Peak],
+        c: &Candidate,
+        hyps: &[Scale],
+        nh: f64,
+        span: f64,
+        opts: &QueryOptions,
+    ) -> Option<Match> {
+        let sp = screening_peaks(peaks);
+        let need = SURE_SCORE.max(opts.min_score);
+        // Most of the query must align: a track that shares a passage with the query's (a
+        // medley, a sample) scores high over a short span only.
+        let sure = |m: &Match| m.score >= need && (m.query_end_s - m.query_start_s) >= 0.6 * span;
+        let mut best: Option<(Match, Candidate)> = None;
+        for (k, &h) in hyps.iter().enumerate() {
+            let hits = self.track_hits(&sp, SCREEN_FANOUT, c.seg, c.local, h);
+            let Some(cand) = self.track_candidate(&hits, c.seg, c.local, h, nh) else {
+                continue;
+            };
+            let m = self.verify_hits(&hits, &cand, true);
+            // An identity alignment that is sure and keeps its slope needs no other scale.
+            if k == 0 && h == Scale::IDENTITY && sure(&m) && (m.time_factor - 1.0).abs() <= 0.0075 {
+                return Some(m);
+            }
+            if best.as_ref().map_or(true, |b| m.score > b.0.score) {
+                best = Some((m, cand));
+            }
+        }
+        let (m, cand) = best?;
+        if sure(&m) {
+            return Some(m);
+        }
+        let m = self.verify(peaks, QUERY_FANOUT, &cand, true);
+        sure(&m).then_some(m)
+    }
+
+    /// One track's vote under `scale`: its best 3-bin offset window over the distinct query
+    /// anchors, as a candidate for [`Self::verify`] (with its own background). Reads only that
+    /// track's postings.
+    fn track_candidate(
+        &self,
+        hits: &[(f32, u32, u16)],
+        seg_i: usize,
+        local: u32,
+        scale: Scale,
+        nh: f64,
+    ) -> Option<Candidate> {
+        let mut votes: Vec<(i64, u16)> = hits
+            .iter()
+            .map(|&(t, frame, anchor)| ((frame as f32 - t).round() as i64, anchor))
+            .collect();
+        votes.sort_unstable();
+        votes.dedup();
+        // distinct anchors per offset bin, then the best window of three adjacent bins
+        let mut runs: Vec<(i64, u32)> = Vec::new();
+        for &(bin, _) in &votes {
+            match runs.last_mut() {
+                Some(r) if r.0 == bin => r.1 += 1,
+                _ => runs.push((bin, 1)),
+            }
+        }
+        let mut best = (0u32, 0i64);
+        for k in 0..runs.len() {
+            let mut n = runs[k].1;
+            if k > 0 && runs[k - 1].0 == runs[k].0 - 1 {
+                n += runs[k - 1].1;
+            }
+            if k + 1 < runs.len() && runs[k + 1].0 == runs[k].0 + 1 {
+                n += runs[k + 1].1;
+            }
+            if n > best.0 {
+                best = (n, runs[k].0);
+            }
+        }
+        if best.0 < 3 {
+            return None;
+        }
+        let total_frames = self.live_frames.max(1) as f64;
+        Some(Candidate {
+            seg: seg_i,
+            local,
+            bin: best.1 as i32,
+            score: f64::INFINITY,
+            scale,
+            lambda: 0.0,
+            ln_c: (total_frames / 3.0 * nh).ln(),
+        })
+    }
+
     /// Re-collect the candidate's aligned landmarks with the probes of `peaks` (`fanout` per
     /// anchor), fit its offset line, and score the distinct query anchors on it against the
     /// background of all the candidate track's votes under these probes.
@@ -340,29 +460,50 @@ impl FingerprintIndex {
     /// (the candidate came from other probes); otherwise the candidate's own background, and
     /// the score never exceeds the vote's.
     fn verify(&self, peaks: &[Peak], fanout: usize, c: &Candidate, own_background: bool) -> Match {
+        let hits = self.track_hits(peaks, fanout, c.seg, c.local, c.scale);
+        self.verify_hits(&hits, c, own_background)
+    }
+
+    /// Every posting of one track under the probes of `peaks` at `scale`, as
+    /// (probe time on the reference axis, reference frame, query anchor). Stop words skipped.
+    fn track_hits(
+        &self,
+        peaks: &[Peak],
+        fanout: usize,
+        seg_i: usize,
+        local: u32,
+        scale: Scale,
+    ) -> Vec<(f32, u32, u16)> {
         let mut probes = Vec::new();
-        query_landmarks_with(peaks, c.scale, fanout, &mut probes);
+        query_landmarks_with(peaks, scale, fanout, &mut probes);
+        let seg = &self.segments[seg_i].seg;
+        let cap = stop_word_cap(seg);
+        let mut hits = Vec::new();
+        for p in &probes {
+            let post = seg.lookup(p.hash);
+            if post.len() > cap {
+                continue;
+            }
+            for raw in track_range(post, local).chunks_exact(4) {
+                hits.push((p.t, decode_posting(raw).1, p.anchor));
+            }
+        }
+        hits
+    }
+
+    /// [`Self::verify`] on collected [`Self::track_hits`].
+    fn verify_hits(&self, hits: &[(f32, u32, u16)], c: &Candidate, own_background: bool) -> Match {
         let a = c.scale.time_factor as f64;
         let seg = &self.segments[c.seg].seg;
         // (raw query time, reference frame, query anchor)
         let mut pts: Vec<(f64, f64, u16)> = Vec::new();
         // every vote of this track under these probes, at any offset (distinct offset bin and
         // query anchor, as the voting pass counts them): the chance background
-        let mut track_votes: Vec<(i32, u16)> = Vec::new();
-        let cap = stop_word_cap(seg);
-        for p in &probes {
-            let post = seg.lookup(p.hash);
-            if post.len() > cap {
-                continue;
-            }
-            for raw in post.chunks_exact(4) {
-                let (local, frame) = decode_posting(raw);
-                if local == c.local {
-                    track_votes.push(((frame as f32 - p.t).round() as i32, p.anchor));
-                    if ((frame as f32 - p.t) - c.bin as f32).abs() <= 1.5 {
-                        pts.push((p.t as f64 / a, frame as f64, p.anchor));
-                    }
-                }
+        let mut track_votes: Vec<(i32, u16)> = Vec::with_capacity(hits.len());
+        for &(t, frame, anchor) in hits {
+            track_votes.push(((frame as f32 - t).round() as i32, anchor));
+            if ((frame as f32 - t) - c.bin as f32).abs() <= 1.5 {
+                pts.push((t as f64 / a, frame as f64, anchor));
             }
         }
         pts.sort_by(|x, y| x.0.total_cmp(&y.0).then(x.1.total_cmp(&y.1)));

@@ -264,6 +264,15 @@ impl Segment {
         &self.map[self.post_off + 4 * s..self.post_off + 4 * e]
     }
 
+    /// The postings of `hash` that belong to local track `local`. A hash's postings are sorted
+    /// by `(track, frame)` (the writer sorts whole entries), so this is two binary searches
+    /// inside the list instead of a scan: verifying one track reads a few cache lines per
+    /// probe however crowded the catalog is.
+    #[inline]
+    pub fn lookup_track(&self, hash: u32, local: u32) -> &[u8] {
+        track_range(self.lookup(hash), local)
+    }
+
     /// Visit every posting as (hash, local track, frame).
     pub fn for_each(&self, mut f: impl FnMut(u32, u32, u32)) {
         let shift = HASH_BITS - self.dir_bits;
@@ -286,6 +295,34 @@ impl Segment {
     pub fn n_tracks(&self) -> usize {
         self.tracks.len()
     }
+}
+
+/// The sub-slice of a hash's posting list (sorted by `(track, frame)`) holding track `local`.
+#[inline]
+pub fn track_range(post: &[u8], local: u32) -> &[u8] {
+    let n = post.len() / 4;
+    let track_at = |i: usize| decode_posting(&post[4 * i..]).0;
+    // partition_point over indices: first posting with track >= local, then > local
+    let (mut lo, mut hi) = (0usize, n);
+    while lo < hi {
+        let mid = (lo + hi) / 2;
+        if track_at(mid) < local {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    let start = lo;
+    hi = n;
+    while lo < hi {
+        let mid = (lo + hi) / 2;
+        if track_at(mid) <= local {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    &post[4 * start..4 * lo]
 }
 
 /// Split a posting into (local track, frame).
