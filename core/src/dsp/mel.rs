@@ -107,14 +107,16 @@ pub fn power_to_db(x: f32) -> f32 {
 /// norm="ortho")`), as a precomputed matrix.
 #[derive(Clone, Debug)]
 pub struct Dct {
-    n_in: usize,
+    n_out: usize,
+    /// Input-major: the `n_out` basis values of input `n` at `n * n_out ..`, so
+    /// [`Dct::apply`] advances all output sums together (vector adds).
     basis: Vec<f32>,
 }
 
 impl Dct {
     /// A DCT from `n_in` inputs to `n_out` coefficients.
     pub fn new(n_in: usize, n_out: usize) -> Self {
-        let mut basis = Vec::with_capacity(n_in * n_out);
+        let mut basis = vec![0f32; n_in * n_out];
         for k in 0..n_out {
             let s = if k == 0 {
                 (1.0 / n_in as f64).sqrt()
@@ -123,16 +125,24 @@ impl Dct {
             };
             for n in 0..n_in {
                 let a = std::f64::consts::PI * k as f64 * (2 * n + 1) as f64 / (2 * n_in) as f64;
-                basis.push((s * a.cos()) as f32);
+                basis[n * n_out + k] = (s * a.cos()) as f32;
             }
         }
-        Dct { n_in, basis }
+        Dct { n_out, basis }
     }
 
     /// Transform `x` (`n_in` values) into `out` (`n_out` values).
+    ///
+    /// Every coefficient is summed over the inputs in input order, as a row-by-row dot
+    /// product would (same result bit for bit), with all coefficients advancing together.
     pub fn apply(&self, x: &[f32], out: &mut [f32]) {
-        for (o, row) in out.iter_mut().zip(self.basis.chunks_exact(self.n_in)) {
-            *o = row.iter().zip(x).map(|(a, b)| a * b).sum();
+        let n = self.n_out.min(out.len());
+        let out = &mut out[..n];
+        out.fill(0.0);
+        for (row, &xn) in self.basis.chunks_exact(self.n_out).zip(x) {
+            for (o, &b) in out.iter_mut().zip(row) {
+                *o += b * xn;
+            }
         }
     }
 }
