@@ -16,6 +16,25 @@ pub(crate) struct EditWindow {
     pub keep: Option<u64>,
 }
 
+impl EditWindow {
+    /// The range of the next `n` decoded frames to keep (advancing the window), or `None`
+    /// when none of them is kept.
+    pub fn take(&mut self, n: usize) -> Option<(usize, usize)> {
+        let mut start = 0usize;
+        let mut end = n;
+        if self.skip > 0 {
+            let s = (self.skip as usize).min(n);
+            self.skip -= s as u64;
+            start = s;
+        }
+        if let Some(k) = self.keep.as_mut() {
+            end = end.min(start + *k as usize);
+            *k -= (end - start) as u64;
+        }
+        (end > start).then_some((start, end))
+    }
+}
+
 struct BoxHeader {
     kind: [u8; 4],
 

@@ -7,7 +7,9 @@
 #[derive(Clone, Debug)]
 pub struct ChromaFilterbank {
     n_bins: usize,
-    weights: Vec<f32>,
+    /// Bin-major: the 12 pitch-class weights of FFT bin `k` at `weights[k]`, so
+    /// [`ChromaFilterbank::apply`] runs the 12 sums side by side in SIMD lanes.
+    weights: Vec<[f32; 12]>,
 }
 
 impl ChromaFilterbank {
@@ -54,22 +56,30 @@ impl ChromaFilterbank {
             }
         }
         // Roll so that index 0 is C (the construction above starts at A).
-        let mut weights = vec![0f32; n_chroma * n_bins];
+        let mut weights = vec![[0f32; 12]; n_bins];
         for c in 0..n_chroma {
             let src = (c + 3) % n_chroma;
-            for k in 0..n_bins {
-                weights[c * n_bins + k] = w[src * n_fft + k] as f32;
+            for (k, wk) in weights.iter_mut().enumerate() {
+                wk[c] = w[src * n_fft + k] as f32;
             }
         }
         ChromaFilterbank { n_bins, weights }
     }
 
     /// Raw (unnormalised) chroma of one power spectrum.
+    ///
+    /// Each pitch class is summed over the bins in bin order (the same arithmetic, bit for
+    /// bit, as a row-by-row dot product), but the 12 running sums advance together, which
+    /// the compiler turns into vector adds instead of 12 serial dependency chains.
     pub fn apply(&self, power: &[f32], out: &mut [f32; 12]) {
         debug_assert_eq!(power.len(), self.n_bins);
-        for (o, row) in out.iter_mut().zip(self.weights.chunks_exact(self.n_bins)) {
-            *o = row.iter().zip(power).map(|(a, b)| a * b).sum();
+        let mut acc = [0f32; 12];
+        for (w, &p) in self.weights.iter().zip(power) {
+            for (a, &wc) in acc.iter_mut().zip(w) {
+                *a += wc * p;
+            }
         }
+        *out = acc;
     }
 }
 

@@ -25,8 +25,13 @@ pub struct Stft {
     hop: usize,
     window: Vec<f32>,
     fft: Arc<dyn RealToComplex<f32>>,
-    /// Samples not yet consumed by a frame (starts with the `n_fft / 2` zeros of centring).
+    /// Samples not yet consumed by a frame (starts with the `n_fft / 2` zeros of centring),
+    /// from `pending[read..]`.
     pending: Vec<f32>,
+    /// Start of the next frame in `pending`. Consumed samples are dropped only once at least
+    /// `n_fft` of them have accumulated, so a long frame fed small chunks does not move its
+    /// whole window of samples on every push.
+    read: usize,
     frame: Vec<f32>,
     spectrum: Vec<Complex<f32>>,
     scratch: Vec<Complex<f32>>,
@@ -59,6 +64,7 @@ impl Stft {
             window: hann(n_fft),
             fft,
             pending: vec![0.0; n_fft / 2],
+            read: 0,
             frame: vec![0.0; n_fft],
             spectrum,
             scratch,
@@ -86,6 +92,7 @@ impl Stft {
     /// Feed samples; `on_frame(power)` is called once per completed frame.
     pub fn push(&mut self, samples: &[f32], mut on_frame: impl FnMut(&[f32])) {
         debug_assert!(!self.finished, "push after finish");
+        self.compact();
         self.pending.extend_from_slice(samples);
         self.drain(&mut on_frame);
     }
@@ -96,13 +103,23 @@ impl Stft {
             return;
         }
         self.finished = true;
+        self.compact();
         self.pending
             .extend(std::iter::repeat_n(0.0, self.n_fft / 2));
         self.drain(&mut on_frame);
     }
 
+    /// Drop the consumed samples once there are at least `n_fft` of them (each sample is then
+    /// moved at most about once).
+    fn compact(&mut self) {
+        if self.read >= self.n_fft {
+            self.pending.drain(..self.read);
+            self.read = 0;
+        }
+    }
+
     fn drain(&mut self, on_frame: &mut impl FnMut(&[f32])) {
-        let mut start = 0;
+        let mut start = self.read;
         while start + self.n_fft <= self.pending.len() {
             for ((f, x), w) in self
                 .frame
@@ -126,6 +143,6 @@ impl Stft {
             start += self.hop;
         }
         // hop <= n_fft, so `start` never passes the end of `pending`.
-        self.pending.drain(..start);
+        self.read = start;
     }
 }

@@ -162,17 +162,45 @@ pub fn spectral_shape(power: &[f32], sample_rate: u32, mag: &mut Vec<f32>) -> Sp
     let hz = f64::from(sample_rate) / (2 * (n_bins - 1)) as f64;
     mag.clear();
     mag.extend(power.iter().map(|p| p.sqrt()));
-    let total: f64 = mag.iter().map(|&m| f64::from(m)).sum();
-    let mut weighted = 0.0;
-    for (k, &m) in mag.iter().enumerate() {
-        weighted += k as f64 * hz * f64::from(m);
+    // Sums in f64 over blocks of LANES bins with one accumulator per lane: independent adds
+    // the compiler can vectorise, instead of one long chain of dependent f64 additions. The
+    // block sums also let the roll-off search skip whole blocks.
+    let mut block_sums = [0f64; MAX_BLOCKS];
+    let mut total_l = [0f64; LANES];
+    let mut weighted_l = [0f64; LANES];
+    for (b, block) in mag.chunks(LANES).enumerate() {
+        let mut s = [0f64; LANES];
+        for (j, &m) in block.iter().enumerate() {
+            let m = f64::from(m);
+            s[j] = m;
+            weighted_l[j] += ((b * LANES + j) as f64) * m;
+        }
+        for (t, v) in total_l.iter_mut().zip(s) {
+            *t += v;
+        }
+        if let Some(bs) = block_sums.get_mut(b) {
+            *bs = s.iter().sum();
+        }
     }
+    let total: f64 = total_l.iter().sum();
+    let weighted = hz * weighted_l.iter().sum::<f64>();
     let centroid = if total > 0.0 { weighted / total } else { 0.0 };
     let mut rolloff = 0.0;
     if total > 0.0 {
         let thresh = 0.85 * total;
         let mut c = 0.0;
-        for (k, &m) in mag.iter().enumerate() {
+        let mut first = 0;
+        if mag.len() <= MAX_BLOCKS * LANES {
+            // Skip the blocks that end below the threshold, then search bin by bin.
+            for &bs in block_sums.iter().take(mag.len().div_ceil(LANES)) {
+                if c + bs >= thresh {
+                    break;
+                }
+                c += bs;
+                first += LANES;
+            }
+        }
+        for (k, &m) in mag.iter().enumerate().skip(first) {
             c += f64::from(m);
             if c >= thresh {
                 rolloff = k as f64 * hz;
@@ -180,13 +208,29 @@ pub fn spectral_shape(power: &[f32], sample_rate: u32, mag: &mut Vec<f32>) -> Sp
             }
         }
     }
+    // Σ ln p as the logarithm of products of PRODUCT_RUN values: one `ln` per run instead of
+    // one per bin (the `ln` calls were most of this function's time). Powers are floored at
+    // 1e-10, so a run's product stays far above f64's underflow; a run that overflows (only
+    // with non-audio magnitudes) takes the logarithms one by one.
     let mut log_sum = 0.0;
-    let mut sum = 0.0;
-    for &p in power {
-        let p = f64::from(p.max(1e-10));
-        log_sum += p.ln();
-        sum += p;
+    let mut sum_l = [0f64; LANES];
+    for run in power.chunks(PRODUCT_RUN) {
+        let mut prod = 1.0f64;
+        for (j, &p) in run.iter().enumerate() {
+            let p = f64::from(p.max(1e-10));
+            prod *= p;
+            sum_l[j % LANES] += p;
+        }
+        if prod.is_finite() && prod > 0.0 {
+            log_sum += prod.ln();
+        } else {
+            log_sum += run
+                .iter()
+                .map(|&p| f64::from(p.max(1e-10)).ln())
+                .sum::<f64>();
+        }
     }
+    let sum: f64 = sum_l.iter().sum();
     let flatness = (log_sum / n_bins as f64).exp() / (sum / n_bins as f64);
     SpectralShape {
         centroid: centroid as f32,
@@ -194,6 +238,15 @@ pub fn spectral_shape(power: &[f32], sample_rate: u32, mag: &mut Vec<f32>) -> Sp
         flatness: flatness as f32,
     }
 }
+
+/// Accumulator lanes of the spectral sums.
+const LANES: usize = 8;
+/// Block sums kept for the roll-off search (covers 4096-point spectra; larger ones search
+/// bin by bin).
+const MAX_BLOCKS: usize = 2048 / LANES + 1;
+/// Powers multiplied together per logarithm in the flatness (16 values ≥ 1e-10 cannot
+/// underflow).
+const PRODUCT_RUN: usize = 16;
 
 /// Running mean / variance (Welford) that never yields NaN.
 #[derive(Clone, Copy, Debug, Default)]
@@ -309,18 +362,26 @@ impl FeatureAccumulator {
     }
 
     /// Time-domain part: zero crossings per 512-sample block.
-    pub(crate) fn push_samples(&mut self, x: &[f32]) {
-        for &s in x {
-            if (s >= 0.0) != (self.zc_prev >= 0.0) {
-                self.zc_count += 1;
-            }
-            self.zc_prev = s;
-            self.zc_len += 1;
+    pub(crate) fn push_samples(&mut self, mut x: &[f32]) {
+        while !x.is_empty() {
+            let take = (512 - self.zc_len as usize).min(x.len());
+            let (block, rest) = x.split_at(take);
+            // Branch-free count (a sign change per sample is a coin flip for noisy audio,
+            // which a branch mispredicts).
+            let first = u32::from((block[0] >= 0.0) != (self.zc_prev >= 0.0));
+            let inner: u32 = block
+                .windows(2)
+                .map(|w| u32::from((w[0] >= 0.0) != (w[1] >= 0.0)))
+                .sum();
+            self.zc_count += first + inner;
+            self.zc_prev = block[take - 1];
+            self.zc_len += take as u32;
             if self.zc_len == 512 {
                 self.zcr.add(f64::from(self.zc_count) / 512.0);
                 self.zc_count = 0;
                 self.zc_len = 0;
             }
+            x = rest;
         }
     }
 
@@ -329,7 +390,13 @@ impl FeatureAccumulator {
         self.frame += 1;
         // Frame RMS from Parseval over the Hann-windowed frame (window energy 3/8 · n).
         let n_fft = 2 * (power.len() - 1);
-        let e: f64 = power.iter().map(|&p| f64::from(p)).sum::<f64>() * 2.0;
+        let mut e_l = [0f64; LANES];
+        for block in power.chunks(LANES) {
+            for (a, &p) in e_l.iter_mut().zip(block) {
+                *a += f64::from(p);
+            }
+        }
+        let e: f64 = e_l.iter().sum::<f64>() * 2.0;
         let rms2 = e / (n_fft as f64 * n_fft as f64 * 0.375);
         let rms_db = 10.0 * rms2.max(1e-20).log10();
         if rms_db < -90.0 {
