@@ -103,10 +103,14 @@ const ACF_HOP_S: f64 = 3.0;
 const PRIOR_WIDTH_OCT: f64 = 0.9;
 /// Candidate tempi must reach this share of the strongest comb salience.
 const CANDIDATE_MIN_SALIENCE: f64 = 0.6;
-const PRIOR_SLOW_BPM: f64 = 90.0;
+const PRIOR_SLOW_BPM: f64 = 85.0;
 const PRIOR_FAST_BPM: f64 = 150.0;
 const PRIOR_CLARITY_LO: f64 = 0.25;
 const PRIOR_CLARITY_HI: f64 = 0.6;
+/// Attack sharpness (mean detrended onset strength over mean raw onset strength) at and below
+/// which a texture counts as sustained, and at and above which as percussive.
+const ATTACK_SOFT: f64 = 0.12;
+const ATTACK_SHARP: f64 = 0.30;
 /// Subdivision strength (onset strength at the sub-beat positions over the envelope mean)
 /// below which a level counts as unsubdivided, and above which as fully subdivided; the
 /// factor of an unsubdivided level.
@@ -159,13 +163,17 @@ pub fn estimate(env: &OnsetEnvelope, opts: &TempoOptions) -> Tempo {
     // drums: chorales, strings, voices) is heard at the slower level, a clear one (a drum
     // kit) at the faster one.
     let clear = ((smax - PRIOR_CLARITY_LO) / (PRIOR_CLARITY_HI - PRIOR_CLARITY_LO)).clamp(0.0, 1.0);
-    let center = PRIOR_SLOW_BPM + (PRIOR_FAST_BPM - PRIOR_SLOW_BPM) * clear;
     let xmax = local_max3(&x);
     let xmean = x.iter().map(|v| f64::from(*v)).sum::<f64>() / n as f64;
+    // Attack sharpness: a sustained texture (bowed strings, voices, organ, winds) is heard at
+    // the slow level and its sparse passing notes are no subdivision evidence.
+    let attack = attack_weight(&env.strength, xmean);
+    let center = PRIOR_SLOW_BPM + (PRIOR_FAST_BPM - PRIOR_SLOW_BPM) * clear * attack;
     let score = |bpm: f64, s: f64| -> f64 {
         let prior = (-0.5 * ((bpm / center).log2() / PRIOR_WIDTH_OCT).powi(2)).exp();
         let exact = refine_peak(&acf, fps, bpm, 0.03);
-        s.max(0.0) * prior * subdivision_factor(&xmax, xmean, fps, exact)
+        let sub = subdivision_factor(&xmax, xmean, fps, exact).powf(attack);
+        s.max(0.0) * prior * sub
     };
     let mut best = (0.0, f64::NEG_INFINITY, 0.0);
     for &(b, sv) in &cands {
@@ -481,6 +489,29 @@ fn subdivision_factor(xmax: &[f32], xmean: f64, fps: f64, bpm: f64) -> f64 {
     let f = (sub - SUBDIVISION_LO) / (SUBDIVISION_HI - SUBDIVISION_LO);
     if f.is_finite() {
         f.clamp(SUBDIVISION_FLOOR, 1.0)
+    } else {
+        1.0
+    }
+}
+
+/// How percussive the attacks are, in `[0, 1]`: the share of the onset strength that stands
+/// out of its one-second moving average (`xmean`, the mean of the detrended envelope) over the
+/// mean raw onset strength, mapped linearly from [`ATTACK_SOFT`] (0) to [`ATTACK_SHARP`] (1).
+/// Drums, plucked and struck notes put most of the spectral rise into short peaks (about
+/// 0.3–0.7); bowed strings, voices, organ and winds rise slowly, with continuous flux from
+/// vibrato and legato (about 0.08–0.15), and such textures are heard at the slow metrical
+/// level (a chorale's quarter note, not its passing eighths).
+fn attack_weight(raw: &[f32], xmean: f64) -> f64 {
+    if raw.is_empty() {
+        return 1.0;
+    }
+    let raw_mean = raw.iter().map(|v| f64::from(*v)).sum::<f64>() / raw.len() as f64;
+    if raw_mean.is_nan() || raw_mean <= 1e-12 {
+        return 1.0;
+    }
+    let r = (xmean / raw_mean - ATTACK_SOFT) / (ATTACK_SHARP - ATTACK_SOFT);
+    if r.is_finite() {
+        r.clamp(0.0, 1.0)
     } else {
         1.0
     }
