@@ -9,14 +9,21 @@
 //!    pulse repeats at every multiple, a spurious lag does not).
 //! 3. **Metrical level** (the half/double choice): each candidate tempo (a salience peak with
 //!    at least 60 % of the strongest salience) is scored by its salience, a log-normal
-//!    preference whose centre moves from 90 BPM for a faint pulse (no drums: chorales,
-//!    strings, voices) to 150 BPM for a clear one (a drum kit), and a **subdivision (tatum)
-//!    cue**: at the beat phase that fits the candidate best, the onset strength half-way
+//!    preference whose centre moves from 85 BPM for a faint pulse or soft attacks (no drums:
+//!    chorales, strings, voices) to 150 BPM for a clear pulse with sharp attacks (a drum
+//!    kit), and a **subdivision (tatum) cue**: at the beat phase that fits the candidate best, the onset strength half-way
 //!    between its beats (or at the thirds or quarters) over the envelope's mean. A beat is
 //!    subdivided (off-beat hi-hats, eighth notes, swung notes), while at twice the true tempo
 //!    the subdivisions are sixteenths that are mostly empty, so the doubled level is
 //!    penalised; with the doubled level out of the way the faster prior can pick double-time
-//!    grooves (dnb, punk) over their half. The octave of the winner (half or double, always
+//!    grooves (dnb, punk) over their half. **Attack sharpness** (the share of the onset
+//!    strength in short peaks rather than in the slowly varying flux of bowed, sung or blown
+//!    notes) scales both the prior's move to fast tempi and the subdivision cue: a sustained
+//!    texture is heard at its slow level (a chorale's quarter note, not its passing eighths),
+//!    and its sparse passing notes are no evidence of a subdivision. A **ternary** level (its
+//!    thirds carry onsets, its halves and quarters do not) is weighed down a little, so in
+//!    binary music with a dense tatum the beat wins the near-tie against the level at 2/3 of
+//!    it (three tatums), the usual source of 3/2 errors. The octave of the winner (half or double, always
 //!    eligible) is scored the same way and reported as the alternative with its share of the
 //!    score as confidence; if it scores higher it becomes the estimate.
 //! 4. **Beats**: Ellis' dynamic-programming tracker at the chosen period, each beat moved to
@@ -117,6 +124,11 @@ const ATTACK_SHARP: f64 = 0.30;
 const SUBDIVISION_LO: f64 = 0.4;
 const SUBDIVISION_HI: f64 = 1.6;
 const SUBDIVISION_FLOOR: f64 = 0.4;
+/// A level counts as ternary when the onset strength at the thirds of its beats exceeds
+/// these multiples of the strength half-way and at the quarters; the factor of such a level.
+const TERNARY_OVER_HALF: f64 = 2.0;
+const TERNARY_OVER_QUARTERS: f64 = 1.5;
+const TERNARY_FACTOR: f64 = 0.85;
 
 /// Estimate tempo, beats and downbeats from onset envelopes.
 pub fn estimate(env: &OnsetEnvelope, opts: &TempoOptions) -> Tempo {
@@ -172,8 +184,9 @@ pub fn estimate(env: &OnsetEnvelope, opts: &TempoOptions) -> Tempo {
     let score = |bpm: f64, s: f64| -> f64 {
         let prior = (-0.5 * ((bpm / center).log2() / PRIOR_WIDTH_OCT).powi(2)).exp();
         let exact = refine_peak(&acf, fps, bpm, 0.03);
-        let sub = subdivision_factor(&xmax, xmean, fps, exact).powf(attack);
-        s.max(0.0) * prior * sub
+        let (sub, ternary) = subdivision_cue(&xmax, xmean, fps, exact);
+        let meter = if ternary { TERNARY_FACTOR } else { 1.0 };
+        s.max(0.0) * prior * sub.powf(attack) * meter
     };
     let mut best = (0.0, f64::NEG_INFINITY, 0.0);
     for &(b, sv) in &cands {
@@ -455,14 +468,20 @@ fn grid_mean(xmax: &[f32], period: f64, phase: f64, off: f64) -> f64 {
 /// twice the true tempo they fall on sixteenths that are mostly empty, so the doubled level
 /// is penalised (down to [`SUBDIVISION_FLOOR`]) while the true and the half levels keep
 /// their comb salience. Returns a factor in `[SUBDIVISION_FLOOR, 1]`.
-fn subdivision_factor(xmax: &[f32], xmean: f64, fps: f64, bpm: f64) -> f64 {
+///
+/// Also returns whether the level is **ternary**: its thirds are strong while its half-beat
+/// and quarter positions are not. In binary music with a dense tatum (eighth notes at a fast
+/// beat), the level at 2/3 of the beat tempo (three tatums) lines up with the tatum grid at
+/// its thirds and compares well with the beat on comb salience alone; the caller weighs
+/// ternary levels by [`TERNARY_FACTOR`], so a binary reading wins a near-tie (3/2 errors).
+fn subdivision_cue(xmax: &[f32], xmean: f64, fps: f64, bpm: f64) -> (f64, bool) {
     if bpm.is_nan() || bpm <= 0.0 || xmean <= 0.0 {
-        return 1.0;
+        return (1.0, false);
     }
     let period = 60.0 * fps / bpm;
     let n = xmax.len() as f64;
     if period < 2.0 || n < 2.0 * period + 2.0 {
-        return 1.0;
+        return (1.0, false);
     }
     // Beat phase: the half-frame step that puts the most onset strength on the grid.
     let count = ((n - 2.0 - period) / period).floor().max(1.0) as usize;
@@ -485,12 +504,13 @@ fn subdivision_factor(xmax: &[f32], xmean: f64, fps: f64, bpm: f64) -> f64 {
     let half = g(0.5);
     let thirds = 0.5 * (g(1.0 / 3.0) + g(2.0 / 3.0));
     let quarters = 0.5 * (g(0.25) + g(0.75));
+    let ternary = thirds > TERNARY_OVER_HALF * half && thirds > TERNARY_OVER_QUARTERS * quarters;
     let sub = half.max(thirds).max(quarters) / xmean;
     let f = (sub - SUBDIVISION_LO) / (SUBDIVISION_HI - SUBDIVISION_LO);
     if f.is_finite() {
-        f.clamp(SUBDIVISION_FLOOR, 1.0)
+        (f.clamp(SUBDIVISION_FLOOR, 1.0), ternary)
     } else {
-        1.0
+        (1.0, ternary)
     }
 }
 
