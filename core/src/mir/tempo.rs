@@ -735,3 +735,63 @@ fn downbeats(env: &OnsetEnvelope, beats: &[f64], fps: f64) -> (u32, Vec<f64>) {
         .collect();
     (best.0, downs)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const FPS: f64 = 22_050.0 / 512.0;
+
+    /// An envelope with a one-frame onset every `period` frames from `start`, of height `h`.
+    fn pulses(n: usize, start: f64, period: f64, h: f32, into: &mut [f32]) {
+        let mut t = start;
+        while (t.round() as usize) < n {
+            into[t.round() as usize] += h;
+            t += period;
+        }
+    }
+
+    #[test]
+    fn attack_weight_tells_struck_from_sustained() {
+        let n = (30.0 * FPS) as usize;
+        let period = 60.0 * FPS / 100.0;
+        // Struck: spikes on a silent floor.
+        let mut struck = vec![0f32; n];
+        pulses(n, 3.0, period, 1.0, &mut struck);
+        // Sustained: the same pulse riding on a continuous flux about 13 times its mean.
+        let sustained: Vec<f32> = struck.iter().map(|v| v + 0.5).collect();
+        let w = |raw: &[f32]| {
+            let x = detrend(raw, FPS);
+            let xmean = x.iter().map(|v| f64::from(*v)).sum::<f64>() / x.len() as f64;
+            attack_weight(raw, xmean)
+        };
+        assert_eq!(w(&struck), 1.0);
+        assert_eq!(w(&sustained), 0.0);
+        // Degenerate inputs are neutral and finite.
+        assert_eq!(attack_weight(&[], 0.0), 1.0);
+        assert_eq!(attack_weight(&[0.0; 16], 0.0), 1.0);
+    }
+
+    #[test]
+    fn subdivision_cue_flags_ternary_levels_only() {
+        let n = (30.0 * FPS) as usize;
+        let period = 60.0 * FPS / 80.0;
+        let cue = |subs: &[f64]| {
+            let mut env = vec![0f32; n];
+            pulses(n, 3.0, period, 1.0, &mut env);
+            for &s in subs {
+                pulses(n, 3.0 + s * period, period, 0.5, &mut env);
+            }
+            let xmax = local_max3(&env);
+            let xmean = env.iter().map(|v| f64::from(*v)).sum::<f64>() / n as f64;
+            subdivision_cue(&xmax, xmean, FPS, 80.0)
+        };
+        // Beats divided in three: ternary, fully subdivided.
+        assert_eq!(cue(&[1.0 / 3.0, 2.0 / 3.0]), (1.0, true));
+        // Beats divided in two or four: binary.
+        assert_eq!(cue(&[0.5]), (1.0, false));
+        assert_eq!(cue(&[0.25, 0.5, 0.75]), (1.0, false));
+        // Undivided beats: the doubled-level penalty, not ternary.
+        assert_eq!(cue(&[]), (SUBDIVISION_FLOOR, false));
+    }
+}
