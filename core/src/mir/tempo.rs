@@ -9,14 +9,21 @@
 //!    pulse repeats at every multiple, a spurious lag does not).
 //! 3. **Metrical level** (the half/double choice): each candidate tempo (a salience peak with
 //!    at least 60 % of the strongest salience) is scored by its salience, a log-normal
-//!    preference whose centre moves from 90 BPM for a faint pulse (no drums: chorales,
-//!    strings, voices) to 150 BPM for a clear one (a drum kit), and a **subdivision (tatum)
-//!    cue**: at the beat phase that fits the candidate best, the onset strength half-way
+//!    preference whose centre moves from 85 BPM for a faint pulse or soft attacks (no drums:
+//!    chorales, strings, voices) to 150 BPM for a clear pulse with sharp attacks (a drum
+//!    kit), and a **subdivision (tatum) cue**: at the beat phase that fits the candidate best, the onset strength half-way
 //!    between its beats (or at the thirds or quarters) over the envelope's mean. A beat is
 //!    subdivided (off-beat hi-hats, eighth notes, swung notes), while at twice the true tempo
 //!    the subdivisions are sixteenths that are mostly empty, so the doubled level is
 //!    penalised; with the doubled level out of the way the faster prior can pick double-time
-//!    grooves (dnb, punk) over their half. The octave of the winner (half or double, always
+//!    grooves (dnb, punk) over their half. **Attack sharpness** (the share of the onset
+//!    strength in short peaks rather than in the slowly varying flux of bowed, sung or blown
+//!    notes) scales both the prior's move to fast tempi and the subdivision cue: a sustained
+//!    texture is heard at its slow level (a chorale's quarter note, not its passing eighths),
+//!    and its sparse passing notes are no evidence of a subdivision. A **ternary** level (its
+//!    thirds carry onsets, its halves and quarters do not) is weighed down a little, so in
+//!    binary music with a dense tatum the beat wins the near-tie against the level at 2/3 of
+//!    it (three tatums), the usual source of 3/2 errors. The octave of the winner (half or double, always
 //!    eligible) is scored the same way and reported as the alternative with its share of the
 //!    score as confidence; if it scores higher it becomes the estimate.
 //! 4. **Beats**: Ellis' dynamic-programming tracker at the chosen period, each beat moved to
@@ -103,16 +110,25 @@ const ACF_HOP_S: f64 = 3.0;
 const PRIOR_WIDTH_OCT: f64 = 0.9;
 /// Candidate tempi must reach this share of the strongest comb salience.
 const CANDIDATE_MIN_SALIENCE: f64 = 0.6;
-const PRIOR_SLOW_BPM: f64 = 90.0;
+const PRIOR_SLOW_BPM: f64 = 85.0;
 const PRIOR_FAST_BPM: f64 = 150.0;
 const PRIOR_CLARITY_LO: f64 = 0.25;
 const PRIOR_CLARITY_HI: f64 = 0.6;
+/// Attack sharpness (mean detrended onset strength over mean raw onset strength) at and below
+/// which a texture counts as sustained, and at and above which as percussive.
+const ATTACK_SOFT: f64 = 0.12;
+const ATTACK_SHARP: f64 = 0.30;
 /// Subdivision strength (onset strength at the sub-beat positions over the envelope mean)
 /// below which a level counts as unsubdivided, and above which as fully subdivided; the
 /// factor of an unsubdivided level.
 const SUBDIVISION_LO: f64 = 0.4;
 const SUBDIVISION_HI: f64 = 1.6;
 const SUBDIVISION_FLOOR: f64 = 0.4;
+/// A level counts as ternary when the onset strength at the thirds of its beats exceeds
+/// these multiples of the strength half-way and at the quarters; the factor of such a level.
+const TERNARY_OVER_HALF: f64 = 2.0;
+const TERNARY_OVER_QUARTERS: f64 = 1.5;
+const TERNARY_FACTOR: f64 = 0.85;
 
 /// Estimate tempo, beats and downbeats from onset envelopes.
 pub fn estimate(env: &OnsetEnvelope, opts: &TempoOptions) -> Tempo {
@@ -159,13 +175,18 @@ pub fn estimate(env: &OnsetEnvelope, opts: &TempoOptions) -> Tempo {
     // drums: chorales, strings, voices) is heard at the slower level, a clear one (a drum
     // kit) at the faster one.
     let clear = ((smax - PRIOR_CLARITY_LO) / (PRIOR_CLARITY_HI - PRIOR_CLARITY_LO)).clamp(0.0, 1.0);
-    let center = PRIOR_SLOW_BPM + (PRIOR_FAST_BPM - PRIOR_SLOW_BPM) * clear;
     let xmax = local_max3(&x);
     let xmean = x.iter().map(|v| f64::from(*v)).sum::<f64>() / n as f64;
+    // Attack sharpness: a sustained texture (bowed strings, voices, organ, winds) is heard at
+    // the slow level and its sparse passing notes are no subdivision evidence.
+    let attack = attack_weight(&env.strength, xmean);
+    let center = PRIOR_SLOW_BPM + (PRIOR_FAST_BPM - PRIOR_SLOW_BPM) * clear * attack;
     let score = |bpm: f64, s: f64| -> f64 {
         let prior = (-0.5 * ((bpm / center).log2() / PRIOR_WIDTH_OCT).powi(2)).exp();
         let exact = refine_peak(&acf, fps, bpm, 0.03);
-        s.max(0.0) * prior * subdivision_factor(&xmax, xmean, fps, exact)
+        let (sub, ternary) = subdivision_cue(&xmax, xmean, fps, exact);
+        let meter = if ternary { TERNARY_FACTOR } else { 1.0 };
+        s.max(0.0) * prior * sub.powf(attack) * meter
     };
     let mut best = (0.0, f64::NEG_INFINITY, 0.0);
     for &(b, sv) in &cands {
@@ -447,14 +468,20 @@ fn grid_mean(xmax: &[f32], period: f64, phase: f64, off: f64) -> f64 {
 /// twice the true tempo they fall on sixteenths that are mostly empty, so the doubled level
 /// is penalised (down to [`SUBDIVISION_FLOOR`]) while the true and the half levels keep
 /// their comb salience. Returns a factor in `[SUBDIVISION_FLOOR, 1]`.
-fn subdivision_factor(xmax: &[f32], xmean: f64, fps: f64, bpm: f64) -> f64 {
+///
+/// Also returns whether the level is **ternary**: its thirds are strong while its half-beat
+/// and quarter positions are not. In binary music with a dense tatum (eighth notes at a fast
+/// beat), the level at 2/3 of the beat tempo (three tatums) lines up with the tatum grid at
+/// its thirds and compares well with the beat on comb salience alone; the caller weighs
+/// ternary levels by [`TERNARY_FACTOR`], so a binary reading wins a near-tie (3/2 errors).
+fn subdivision_cue(xmax: &[f32], xmean: f64, fps: f64, bpm: f64) -> (f64, bool) {
     if bpm.is_nan() || bpm <= 0.0 || xmean <= 0.0 {
-        return 1.0;
+        return (1.0, false);
     }
     let period = 60.0 * fps / bpm;
     let n = xmax.len() as f64;
     if period < 2.0 || n < 2.0 * period + 2.0 {
-        return 1.0;
+        return (1.0, false);
     }
     // Beat phase: the half-frame step that puts the most onset strength on the grid.
     let count = ((n - 2.0 - period) / period).floor().max(1.0) as usize;
@@ -477,10 +504,34 @@ fn subdivision_factor(xmax: &[f32], xmean: f64, fps: f64, bpm: f64) -> f64 {
     let half = g(0.5);
     let thirds = 0.5 * (g(1.0 / 3.0) + g(2.0 / 3.0));
     let quarters = 0.5 * (g(0.25) + g(0.75));
+    let ternary = thirds > TERNARY_OVER_HALF * half && thirds > TERNARY_OVER_QUARTERS * quarters;
     let sub = half.max(thirds).max(quarters) / xmean;
     let f = (sub - SUBDIVISION_LO) / (SUBDIVISION_HI - SUBDIVISION_LO);
     if f.is_finite() {
-        f.clamp(SUBDIVISION_FLOOR, 1.0)
+        (f.clamp(SUBDIVISION_FLOOR, 1.0), ternary)
+    } else {
+        (1.0, ternary)
+    }
+}
+
+/// How percussive the attacks are, in `[0, 1]`: the share of the onset strength that stands
+/// out of its one-second moving average (`xmean`, the mean of the detrended envelope) over the
+/// mean raw onset strength, mapped linearly from [`ATTACK_SOFT`] (0) to [`ATTACK_SHARP`] (1).
+/// Drums, plucked and struck notes put most of the spectral rise into short peaks (about
+/// 0.3–0.7); bowed strings, voices, organ and winds rise slowly, with continuous flux from
+/// vibrato and legato (about 0.08–0.15), and such textures are heard at the slow metrical
+/// level (a chorale's quarter note, not its passing eighths).
+fn attack_weight(raw: &[f32], xmean: f64) -> f64 {
+    if raw.is_empty() {
+        return 1.0;
+    }
+    let raw_mean = raw.iter().map(|v| f64::from(*v)).sum::<f64>() / raw.len() as f64;
+    if raw_mean.is_nan() || raw_mean <= 1e-12 {
+        return 1.0;
+    }
+    let r = (xmean / raw_mean - ATTACK_SOFT) / (ATTACK_SHARP - ATTACK_SOFT);
+    if r.is_finite() {
+        r.clamp(0.0, 1.0)
     } else {
         1.0
     }
@@ -683,4 +734,64 @@ fn downbeats(env: &OnsetEnvelope, beats: &[f64], fps: f64) -> (u32, Vec<f64>) {
         .cloned()
         .collect();
     (best.0, downs)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const FPS: f64 = 22_050.0 / 512.0;
+
+    /// An envelope with a one-frame onset every `period` frames from `start`, of height `h`.
+    fn pulses(n: usize, start: f64, period: f64, h: f32, into: &mut [f32]) {
+        let mut t = start;
+        while (t.round() as usize) < n {
+            into[t.round() as usize] += h;
+            t += period;
+        }
+    }
+
+    #[test]
+    fn attack_weight_tells_struck_from_sustained() {
+        let n = (30.0 * FPS) as usize;
+        let period = 60.0 * FPS / 100.0;
+        // Struck: spikes on a silent floor.
+        let mut struck = vec![0f32; n];
+        pulses(n, 3.0, period, 1.0, &mut struck);
+        // Sustained: the same pulse riding on a continuous flux about 13 times its mean.
+        let sustained: Vec<f32> = struck.iter().map(|v| v + 0.5).collect();
+        let w = |raw: &[f32]| {
+            let x = detrend(raw, FPS);
+            let xmean = x.iter().map(|v| f64::from(*v)).sum::<f64>() / x.len() as f64;
+            attack_weight(raw, xmean)
+        };
+        assert_eq!(w(&struck), 1.0);
+        assert_eq!(w(&sustained), 0.0);
+        // Degenerate inputs are neutral and finite.
+        assert_eq!(attack_weight(&[], 0.0), 1.0);
+        assert_eq!(attack_weight(&[0.0; 16], 0.0), 1.0);
+    }
+
+    #[test]
+    fn subdivision_cue_flags_ternary_levels_only() {
+        let n = (30.0 * FPS) as usize;
+        let period = 60.0 * FPS / 80.0;
+        let cue = |subs: &[f64]| {
+            let mut env = vec![0f32; n];
+            pulses(n, 3.0, period, 1.0, &mut env);
+            for &s in subs {
+                pulses(n, 3.0 + s * period, period, 0.5, &mut env);
+            }
+            let xmax = local_max3(&env);
+            let xmean = env.iter().map(|v| f64::from(*v)).sum::<f64>() / n as f64;
+            subdivision_cue(&xmax, xmean, FPS, 80.0)
+        };
+        // Beats divided in three: ternary, fully subdivided.
+        assert_eq!(cue(&[1.0 / 3.0, 2.0 / 3.0]), (1.0, true));
+        // Beats divided in two or four: binary.
+        assert_eq!(cue(&[0.5]), (1.0, false));
+        assert_eq!(cue(&[0.25, 0.5, 0.75]), (1.0, false));
+        // Undivided beats: the doubled-level penalty, not ternary.
+        assert_eq!(cue(&[]), (SUBDIVISION_FLOOR, false));
+    }
 }
