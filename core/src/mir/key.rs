@@ -50,9 +50,9 @@ const TUNINGS: [f64; 5] = [-40.0, -20.0, 0.0, 20.0, 40.0];
 /// L2 norm): `ln(1 + LOG_GAIN · e)`.
 const LOG_GAIN: f32 = 100.0;
 /// Time constant (seconds from the first sounding frame) of the opening emphasis.
-const OPENING_TAU_S: f64 = 1.0;
+const OPENING_TAU_S: f64 = 2.0;
 /// Weight of the opening profile's key correlation relative to the whole-track one.
-const OPENING_WEIGHT: f64 = 1.0;
+const OPENING_WEIGHT: f64 = 0.5;
 /// Below this whole-track correlation with every key the key is "unknown".
 const TONAL_MIN: f64 = 0.5;
 /// The internal analysis rate is the input rate divided by a power of two, kept at or above
@@ -246,7 +246,7 @@ impl FrameState {
         self.frame += 1;
         let (lo, hi) = (self.bin_lo, self.bin_hi);
         let total: f64 = power[lo..hi].iter().map(|&p| f64::from(p)).sum();
-        if total.is_nan() || total <= self.silence {
+        if !total.is_finite() || total <= self.silence {
             return;
         }
         for (m, &p) in self.mag.iter_mut().zip(&power[lo..hi]) {
