@@ -17,15 +17,18 @@
 //!    not just the loud ones), log-compressed (`ln(1 + 100·e)`, so a few loud notes do not
 //!    dominate) and folded into a 12-bin pitch-class profile.
 //! 3. **Two profiles.** The frame profiles are summed over the whole track, and separately
-//!    with an *opening* weight `exp(−t / 1 s)` counted from the first sounding frame: music
-//!    states its key at the start (the opening chord and bass), while modulations to the
+//!    with an *opening* weight `exp(−t / 2 s)` counted from the first sounding frame: a piece
+//!    states its key at the start (opening chord and bass), while modulations to the
 //!    dominant or the relative key later on pull a whole-track average towards those keys.
 //! 4. **Key.** Each of the 24 keys is scored by the correlation of the whole-track profile
-//!    with the key's expected *spectral* profile plus the same correlation for the opening
-//!    profile. The expected profile is Temperley's Kostka–Payne key profile with every scale
-//!    degree spread over the pitch classes of its first six harmonics (decaying 0.6 per
-//!    harmonic): matching the spectrum a key produces, rather than the note profile, removes
-//!    the classic "a fifth above" error (third harmonics reinforce the dominant).
+//!    with the key's expected *spectral* profile plus half the same correlation for the
+//!    opening profile (the reported score is that weighted mean of the two correlations).
+//!    The expected profile is Temperley's Kostka–Payne key profile with every scale degree
+//!    spread over the pitch classes of its first six harmonics (decaying 0.6 per harmonic):
+//!    matching the spectrum a key produces, rather than the note profile, removes the
+//!    classic "a fifth above" error (third harmonics reinforce the dominant). The opening
+//!    weight is a compromise: on whole tracks a heavier one helps more, on excerpts that
+//!    start mid-piece it hurts (the first chord there is arbitrary).
 //! 5. **Unknown.** When no key correlates with the whole-track profile above 0.5 (white
 //!    noise ≈ 0.35–0.4, tonal music ≥ 0.6) the key is "unknown".
 
@@ -75,7 +78,8 @@ pub struct KeyCandidate {
     pub camelot: String,
     /// Open Key code (`"1d"` = C major, `"1m"` = A minor).
     pub open_key: String,
-    /// Profile correlation in `[-1, 1]`.
+    /// Key-profile correlation in `[-1, 1]` (whole-track and opening correlations, weighted
+    /// 1 : 0.5).
     pub score: f64,
 }
 
@@ -99,7 +103,7 @@ pub struct Key {
     pub runner_up: Option<KeyCandidate>,
     /// Tuning offset of the reference A from 440 Hz, in cents (−50, 50].
     pub tuning_cents: f64,
-    /// Pitch-class profile (C … B) the decision was made on, normalised to max 1.
+    /// Whole-track pitch-class profile (C … B) the decision was made on, normalised to max 1.
     pub chroma: Vec<f64>,
 }
 
@@ -371,7 +375,10 @@ impl Decimator {
     }
 
     fn process(&mut self, input: &[f32], out: &mut Vec<f32>) {
-        let (mut cur, mut next) = (std::mem::take(&mut self.buf), std::mem::take(&mut self.next));
+        let (mut cur, mut next) = (
+            std::mem::take(&mut self.buf),
+            std::mem::take(&mut self.next),
+        );
         cur.clear();
         cur.extend_from_slice(input);
         for stage in &mut self.stages {
@@ -449,7 +456,6 @@ impl HalfBand {
     }
 }
 
-
 /// Spectral peaks `(frequency Hz, amplitude)` of an averaged magnitude spectrum.
 fn peaks(spec: &[f64], hz_per_bin: f64) -> Vec<(f64, f64)> {
     let lo = ((FMIN_HZ / hz_per_bin).floor() as usize).max(1);
@@ -494,7 +500,6 @@ fn tuning_cents(peaks: &[(f64, f64)]) -> f64 {
         t
     }
 }
-
 
 // Key profiles (C major / C minor), Temperley's Kostka–Payne corpus profiles.
 const MAJOR: [f64; 12] = [
@@ -567,7 +572,6 @@ fn candidate(pc: usize, minor: bool, score: f64) -> KeyCandidate {
         score,
     }
 }
-
 
 fn round2(x: f64) -> f64 {
     if x.is_finite() {
@@ -651,7 +655,12 @@ mod tests {
 
     /// I–IV–V–I in `tonic` major with 1/h harmonics, at `rate`.
     fn cadence(rate: u32, tonic_midi: f64) -> Vec<f32> {
-        let chords = [[0.0, 4.0, 7.0, -12.0], [5.0, 9.0, 12.0, -7.0], [7.0, 11.0, 14.0, -5.0], [0.0, 4.0, 7.0, -12.0]];
+        let chords = [
+            [0.0, 4.0, 7.0, -12.0],
+            [5.0, 9.0, 12.0, -7.0],
+            [7.0, 11.0, 14.0, -5.0],
+            [0.0, 4.0, 7.0, -12.0],
+        ];
         let n = rate as usize;
         let mut x = Vec::new();
         for chord in chords.iter().cycle().take(8) {
@@ -682,7 +691,11 @@ mod tests {
             }
             let key = k.finish();
             assert_eq!(key.label, "D major", "at {rate} Hz");
-            assert!(key.tuning_cents.abs() < 3.0, "at {rate} Hz: {}", key.tuning_cents);
+            assert!(
+                key.tuning_cents.abs() < 3.0,
+                "at {rate} Hz: {}",
+                key.tuning_cents
+            );
             assert!(key.confidence > 0.3, "at {rate} Hz: {}", key.confidence);
         }
     }
