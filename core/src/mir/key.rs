@@ -271,7 +271,7 @@ impl FrameState {
                 }
             }
             let l2 = self.notes.iter().map(|&e| e * e).sum::<f32>().sqrt();
-            if !(l2 > 0.0) {
+            if l2.is_nan() || l2 <= 0.0 {
                 continue;
             }
             let mut pcp = [0f64; 12];
@@ -279,10 +279,14 @@ impl FrameState {
                 let pc = (i + NOTE_LO as usize) % 12;
                 pcp[pc] += f64::from((LOG_GAIN * e / l2).ln_1p());
             }
-            for pc in 0..12 {
-                self.global[h][pc] += pcp[pc];
+            for ((g, o), &p) in self.global[h]
+                .iter_mut()
+                .zip(&mut self.opening[h])
+                .zip(&pcp)
+            {
+                *g += p;
                 if w_open > 1e-6 {
-                    self.opening[h][pc] += w_open * pcp[pc];
+                    *o += w_open * p;
                 }
             }
         }
