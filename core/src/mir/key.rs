@@ -439,20 +439,40 @@ impl HalfBand {
     fn process(&mut self, input: &[f32], out: &mut Vec<f32>) {
         let keep = 4 * HB_SIDE - 2;
         self.hist.extend_from_slice(input);
+        out.reserve(input.len() / 2 + 1);
         // Output sample at history index c (the filter centre) needs c − keep/2 ..= c + keep/2;
         // c runs over the positions whose parity matches the output grid.
         let c_half = keep / 2;
-        let mut c = c_half + self.phase;
-        while c + c_half < self.hist.len() {
+        let c0 = c_half + self.phase;
+        let len = self.hist.len();
+        let n_out = if len > c0 + c_half {
+            (len - 1 - c0 - c_half) / 2 + 1
+        } else {
+            0
+        };
+        // Tap-outer loops over all outputs of the block: no dependency chain between taps,
+        // so the additions pipeline (the same operations in the same order per output).
+        if n_out > 0 {
             let x = &self.hist;
-            let mut acc = self.centre * x[c];
+            let start = out.len();
+            out.extend(
+                x[c0..]
+                    .iter()
+                    .step_by(2)
+                    .take(n_out)
+                    .map(|&v| self.centre * v),
+            );
+            let o = &mut out[start..];
             for (j, &h) in self.odd.iter().enumerate() {
                 let d = 2 * j + 1;
-                acc += h * (x[c - d] + x[c + d]);
+                let before = x[c0 - d..].iter().step_by(2);
+                let after = x[c0 + d..].iter().step_by(2);
+                for ((y, &p), &q) in o.iter_mut().zip(before).zip(after) {
+                    *y += h * (p + q);
+                }
             }
-            out.push(acc);
-            c += 2;
         }
+        let c = c0 + 2 * n_out;
         // Keep the last `keep` samples; the next output centre is c − (len − keep).
         let drop = self.hist.len() - keep;
         self.phase = c - c_half - drop;
