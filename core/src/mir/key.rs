@@ -409,6 +409,8 @@ struct HalfBand {
     hist: Vec<f32>,
     /// Parity of the next input sample relative to the output grid.
     phase: usize,
+    /// Scratch: the samples of the other parity (see `process`).
+    other: Vec<f32>,
 }
 
 impl HalfBand {
@@ -433,6 +435,7 @@ impl HalfBand {
             odd: odd.map(|o| (o / dc) as f32),
             hist: vec![0.0; 4 * HB_SIDE - 2],
             phase: 0,
+            other: Vec::new(),
         }
     }
 
@@ -462,12 +465,17 @@ impl HalfBand {
                     .take(n_out)
                     .map(|&v| self.centre * v),
             );
+            // The odd-offset taps read the other parity's samples: gather them once into a
+            // contiguous buffer so the tap loops below run over plain slices (vectorised).
+            // other[i] = x[c0 − c_half + 2i]; x[c0 ∓ d + 2m] = other[m + (c_half ∓ d) / 2].
+            self.other.clear();
+            self.other
+                .extend(x[c0 - c_half..].iter().step_by(2).take(n_out + c_half));
             let o = &mut out[start..];
             for (j, &h) in self.odd.iter().enumerate() {
-                let d = 2 * j + 1;
-                let before = x[c0 - d..].iter().step_by(2);
-                let after = x[c0 + d..].iter().step_by(2);
-                for ((y, &p), &q) in o.iter_mut().zip(before).zip(after) {
+                let lo = &self.other[HB_SIDE - 1 - j..][..n_out];
+                let hi = &self.other[HB_SIDE + j..][..n_out];
+                for ((y, &p), &q) in o.iter_mut().zip(lo).zip(hi) {
                     *y += h * (p + q);
                 }
             }
