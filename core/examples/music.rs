@@ -1,7 +1,7 @@
 //! Tempo, key and features of audio files, one JSON object per line:
 //! `cargo run --release -p quaver-core --example music -- [--only tempo|key|features] FILE...`
 
-use quaver_core::mir::{MusicAnalyzer, MusicOptions, ANALYSIS_RATE};
+use quaver_core::mir::{KeyEstimator, MusicAnalyzer, MusicOptions, ANALYSIS_RATE};
 use quaver_core::{ConvertOptions, ConvertingDecoder, DecodeOptions, Quality};
 
 fn main() -> quaver_core::Result<()> {
@@ -15,7 +15,28 @@ fn main() -> quaver_core::Result<()> {
         options.key = only == "key";
         options.features = only == "features";
     }
+    let key_only = options.key && !options.tempo && !options.features;
     for path in args {
+        if key_only {
+            // The key estimator takes any input rate (it decimates internally), so the
+            // key-only path skips the resampler: decode, downmix, estimate.
+            let mut dec = ConvertingDecoder::open(
+                path.as_str(),
+                &DecodeOptions::default(),
+                &ConvertOptions {
+                    sample_rate: None,
+                    mono: true,
+                    quality: Quality::Fast,
+                },
+            )?;
+            let mut k = KeyEstimator::new(dec.sample_rate());
+            while let Some(chunk) = dec.next_chunk()? {
+                k.push(&chunk.channels[0]);
+            }
+            let json = serde_json::json!({"path": path, "tempo": null, "key": k.finish()});
+            println!("{json}");
+            continue;
+        }
         let mut dec = ConvertingDecoder::open(
             path.as_str(),
             &DecodeOptions::default(),

@@ -5,8 +5,9 @@
 //! [`ConvertingDecoder`](crate::ConvertingDecoder) with `sample_rate: Some(22_050), mono: true`
 //! produces) and returns a [`MusicAnalysis`] from [`MusicAnalyzer::finish`]. The one
 //! 2048-point / 512-hop STFT feeds the mel filterbank (onset envelope for tempo, MFCCs), the
-//! chroma filterbank and the spectral-shape features; the key estimator runs its own long
-//! (16 384-point) STFT because key needs semitone resolution in the bass.
+//! chroma filterbank and the spectral-shape features; the key estimator decimates to
+//! 11 025 Hz and runs its own long (8 192-point, 1.35 Hz bins) STFT because key needs
+//! semitone resolution in the bass. [`KeyEstimator`] also works alone at any input rate.
 //!
 //! ```
 //! use quaver_core::mir::{MusicAnalyzer, MusicOptions, ANALYSIS_RATE};
