@@ -129,8 +129,14 @@ impl Resampler {
             (None, 0, Vec::new())
         } else {
             let ratio = f64::from(out_rate) / f64::from(in_rate);
-            let r = SincFixedIn::<f32>::new(ratio, 1.0, quality.params(in_rate, out_rate), BLOCK, channels)
-                .map_err(|e| Error::Internal(format!("resampler construction: {e}")))?;
+            let r = SincFixedIn::<f32>::new(
+                ratio,
+                1.0,
+                quality.params(in_rate, out_rate),
+                BLOCK,
+                channels,
+            )
+            .map_err(|e| Error::Internal(format!("resampler construction: {e}")))?;
             // rubato 0.16's SincFixedIn starts its first output window centred on input frame 0
             // (its history is pre-filled with sinc_len/2 zeros), so its output is already
             // aligned: `output_delay()` reports the filter's half-length, not a lag to remove.
@@ -288,7 +294,12 @@ mod tests {
 
     #[test]
     fn table_aligned_ratios_are_detected() {
-        for (i, o) in [(44_100, 22_050), (48_000, 24_000), (22_050, 44_100), (88_200, 22_050)] {
+        for (i, o) in [
+            (44_100, 22_050),
+            (48_000, 24_000),
+            (22_050, 44_100),
+            (88_200, 22_050),
+        ] {
             assert!(lands_on_table(i, o, 128), "{i} -> {o}");
         }
         for (i, o) in [(48_000, 22_050), (44_100, 48_000), (32_000, 22_050)] {

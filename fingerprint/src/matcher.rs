@@ -388,7 +388,7 @@ impl FingerprintIndex {
             if k == 0 && h == Scale::IDENTITY && sure(&m) && (m.time_factor - 1.0).abs() <= 0.0075 {
                 return Some(m);
             }
-            if best.as_ref().map_or(true, |b| m.score > b.0.score) {
+            if best.as_ref().is_none_or(|b| m.score > b.0.score) {
                 best = Some((m, cand));
             }
         }
