@@ -425,19 +425,7 @@ impl FingerprintIndex {
                 _ => runs.push((bin, 1)),
             }
         }
-        let mut best = (0u32, 0i64);
-        for k in 0..runs.len() {
-            let mut n = runs[k].1;
-            if k > 0 && runs[k - 1].0 == runs[k].0 - 1 {
-                n += runs[k - 1].1;
-            }
-            if k + 1 < runs.len() && runs[k + 1].0 == runs[k].0 + 1 {
-                n += runs[k + 1].1;
-            }
-            if n > best.0 {
-                best = (n, runs[k].0);
-            }
-        }
+        let best = best_window(&runs);
         if best.0 < 3 {
             return None;
         }
@@ -616,6 +604,25 @@ fn stop_word_cap(seg: &crate::segment::Segment) -> usize {
     4 * MAX_POSTINGS_FACTOR * (seg.len() >> crate::hash::HASH_BITS).max(16)
 }
 
+/// The best window of three adjacent offset bins in one candidate's `(bin, count)` runs
+/// (sorted by bin): `(count, centre bin)`, `(0, 0)` when empty.
+fn best_window(runs: &[(i64, u32)]) -> (u32, i64) {
+    let mut best = (0u32, 0i64);
+    for k in 0..runs.len() {
+        let mut n = runs[k].1;
+        if k > 0 && runs[k - 1].0 == runs[k].0 - 1 {
+            n += runs[k - 1].1;
+        }
+        if k + 1 < runs.len() && runs[k + 1].0 == runs[k].0 + 1 {
+            n += runs[k + 1].1;
+        }
+        if n > best.0 {
+            best = (n, runs[k].0);
+        }
+    }
+    best
+}
+
 fn score_votes(
     votes: &mut [u64],
     segs: &[LiveSegment],
@@ -627,9 +634,10 @@ fn score_votes(
         return Vec::new();
     }
     votes.sort_unstable();
-    // runs: (cand, bin, distinct query anchors). Counting anchors, not landmarks, keeps one
+    // runs: cand, and (bin, distinct query anchors). Counting anchors, not landmarks, keeps one
     // coincident chord (many pairs from the same peaks) from looking like many matches.
-    let mut runs: Vec<(u64, i64, u32)> = Vec::new();
+    let mut run_cand: Vec<u64> = Vec::new();
+    let mut runs: Vec<(i64, u32)> = Vec::new();
     let mut last = u64::MAX;
     for &v in votes.iter() {
         if v == last {
@@ -638,36 +646,25 @@ fn score_votes(
         last = v;
         let cand = v >> 40;
         let bin = ((v >> 16) & ((1 << 24) - 1)) as i64;
-        match runs.last_mut() {
-            Some(r) if r.0 == cand && r.1 == bin => r.2 += 1,
-            _ => runs.push((cand, bin, 1)),
+        match (run_cand.last(), runs.last_mut()) {
+            (Some(&c), Some(r)) if c == cand && r.0 == bin => r.1 += 1,
+            _ => {
+                run_cand.push(cand);
+                runs.push((bin, 1));
+            }
         }
     }
     let mut out: Vec<Candidate> = Vec::new();
     let mut i = 0;
     while i < runs.len() {
-        let cand = runs[i].0;
+        let cand = run_cand[i];
         let mut j = i;
         let mut total = 0u32;
-        while j < runs.len() && runs[j].0 == cand {
-            total += runs[j].2;
+        while j < runs.len() && run_cand[j] == cand {
+            total += runs[j].1;
             j += 1;
         }
-        // best 3-bin window within this candidate
-        let (mut best, mut best_bin) = (0u32, 0i64);
-        for k in i..j {
-            let mut c = runs[k].2;
-            if k > i && runs[k - 1].1 == runs[k].1 - 1 {
-                c += runs[k - 1].2;
-            }
-            if k + 1 < j && runs[k + 1].1 == runs[k].1 + 1 {
-                c += runs[k + 1].2;
-            }
-            if c > best {
-                best = c;
-                best_bin = runs[k].1;
-            }
-        }
+        let (best, best_bin) = best_window(&runs[i..j]);
         let seg = (cand >> 12) as usize;
         let local = (cand & 0xfff) as u32;
         if best >= 3 {
