@@ -16,7 +16,10 @@
 //!    subdivided (off-beat hi-hats, eighth notes, swung notes), while at twice the true tempo
 //!    the subdivisions are sixteenths that are mostly empty, so the doubled level is
 //!    penalised; with the doubled level out of the way the faster prior can pick double-time
-//!    grooves (dnb, punk) over their half. **Attack sharpness** (the share of the onset
+//!    grooves (dnb, punk) over their half. Empty subdivisions count fully against a level
+//!    only when its beats alternate strong–weak (a tatum: beats and off-beats); a level of
+//!    **even beats** (a plain pulse with nothing in between: fast swing, fast waltz) is
+//!    penalised less, so such music is not heard at every other beat. **Attack sharpness** (the share of the onset
 //!    strength in short peaks rather than in the slowly varying flux of bowed, sung or blown
 //!    notes) scales both the prior's move to fast tempi and the subdivision cue: a sustained
 //!    texture is heard at its slow level (a chorale's quarter note, not its passing eighths),
@@ -120,10 +123,18 @@ const ATTACK_SOFT: f64 = 0.12;
 const ATTACK_SHARP: f64 = 0.30;
 /// Subdivision strength (onset strength at the sub-beat positions over the envelope mean)
 /// below which a level counts as unsubdivided, and above which as fully subdivided; the
-/// factor of an unsubdivided level.
+/// factor of an unsubdivided level whose beats alternate strong–weak (the signature of a
+/// tatum: beats and their off-beats).
 const SUBDIVISION_LO: f64 = 0.4;
 const SUBDIVISION_HI: f64 = 1.6;
 const SUBDIVISION_FLOOR: f64 = 0.4;
+/// The factor of an unsubdivided level whose beats are all about equally strong (a plain
+/// pulse, such as quarter notes with nothing in between), and the beat-alternation ratios
+/// (weaker over stronger of the even and odd beats' mean strength) between which the floor
+/// moves from [`SUBDIVISION_FLOOR`] to this.
+const SUBDIVISION_FLOOR_EVEN: f64 = 0.6;
+const ALTERNATION_LO: f64 = 0.6;
+const ALTERNATION_HI: f64 = 0.9;
 /// A level counts as ternary when the onset strength at the thirds of its beats exceeds
 /// these multiples of the strength half-way and at the quarters; the factor of such a level.
 const TERNARY_OVER_HALF: f64 = 2.0;
@@ -469,6 +480,14 @@ fn grid_mean(xmax: &[f32], period: f64, phase: f64, off: f64) -> f64 {
 /// is penalised (down to [`SUBDIVISION_FLOOR`]) while the true and the half levels keep
 /// their comb salience. Returns a factor in `[SUBDIVISION_FLOOR, 1]`.
 ///
+/// The penalty needs the doubled level's beats to alternate strong–weak as well (every
+/// other one is an off-beat of the true beat, see [`beat_alternation`]). Music with nothing
+/// between its beats (a walking bass and ride on every beat of a fast swing, the oom-pah-pah
+/// of a fast waltz) has empty subdivisions at its true level too, but there the beats are
+/// about equally strong, while the half level's "subdivision" is a beat as strong as its
+/// own. Such an even level is penalised less (down to [`SUBDIVISION_FLOOR_EVEN`]), so the
+/// tempo prior can pick the pulse itself rather than every other beat of it.
+///
 /// Also returns whether the level is **ternary**: its thirds are strong while its half-beat
 /// and quarter positions are not. In binary music with a dense tatum (eighth notes at a fast
 /// beat), the level at 2/3 of the beat tempo (three tatums) lines up with the tatum grid at
@@ -507,10 +526,47 @@ fn subdivision_cue(xmax: &[f32], xmean: f64, fps: f64, bpm: f64) -> (f64, bool) 
     let ternary = thirds > TERNARY_OVER_HALF * half && thirds > TERNARY_OVER_QUARTERS * quarters;
     let sub = half.max(thirds).max(quarters) / xmean;
     let f = (sub - SUBDIVISION_LO) / (SUBDIVISION_HI - SUBDIVISION_LO);
+    // Empty subdivisions mark a tatum only when the beats alternate strong–weak (the beats
+    // and the off-beats of the slower level); a level of equal beats is a plain pulse.
+    let even = ((beat_alternation(xmax, period, ph) - ALTERNATION_LO)
+        / (ALTERNATION_HI - ALTERNATION_LO))
+        .clamp(0.0, 1.0);
+    let floor = SUBDIVISION_FLOOR + (SUBDIVISION_FLOOR_EVEN - SUBDIVISION_FLOOR) * even;
     if f.is_finite() {
-        (f.clamp(SUBDIVISION_FLOOR, 1.0), ternary)
+        (f.clamp(floor, 1.0), ternary)
     } else {
         (1.0, ternary)
+    }
+}
+
+/// How evenly strong the beats of the grid `phase + k * period` are: the mean of `xmax` on
+/// the weaker of the even and the odd beats over that on the stronger, in `[0, 1]` (1 for
+/// equal beats; about the off-beat's share of the beat when the grid is twice the beat
+/// rate). 0 when the grid has fewer than four beats or no onset strength.
+fn beat_alternation(xmax: &[f32], period: f64, phase: f64) -> f64 {
+    let n = xmax.len() as f64;
+    let mut sums = [0.0f64; 2];
+    let mut counts = [0usize; 2];
+    let mut t = phase;
+    let mut k = 0usize;
+    while t < n - 2.0 {
+        if t >= 1.0 {
+            sums[k % 2] += f64::from(xmax[t.round() as usize]);
+            counts[k % 2] += 1;
+            k += 1;
+        }
+        t += period;
+    }
+    if counts[0] < 2 || counts[1] < 2 {
+        return 0.0;
+    }
+    let a = sums[0] / counts[0] as f64;
+    let b = sums[1] / counts[1] as f64;
+    let r = a.min(b) / a.max(b);
+    if r.is_finite() {
+        r
+    } else {
+        0.0
     }
 }
 
@@ -791,7 +847,34 @@ mod tests {
         // Beats divided in two or four: binary.
         assert_eq!(cue(&[0.5]), (1.0, false));
         assert_eq!(cue(&[0.25, 0.5, 0.75]), (1.0, false));
-        // Undivided beats: the doubled-level penalty, not ternary.
-        assert_eq!(cue(&[]), (SUBDIVISION_FLOOR, false));
+        // Undivided equal beats: a plain pulse, the milder penalty, not ternary.
+        assert_eq!(cue(&[]), (SUBDIVISION_FLOOR_EVEN, false));
+    }
+
+    #[test]
+    fn empty_subdivisions_weigh_by_beat_alternation() {
+        let n = (30.0 * FPS) as usize;
+        let period = 60.0 * FPS / 160.0;
+        // Undivided beats at 160 BPM whose odd beats have `weak` times the strength of the
+        // even ones (at `weak` = 0.3 the level is a tatum: beats and weaker off-beats).
+        let cue = |weak: f32| {
+            let mut env = vec![0f32; n];
+            pulses(n, 3.0, 2.0 * period, 1.0, &mut env);
+            pulses(n, 3.0 + period, 2.0 * period, weak, &mut env);
+            let xmax = local_max3(&env);
+            let xmean = env.iter().map(|v| f64::from(*v)).sum::<f64>() / n as f64;
+            subdivision_cue(&xmax, xmean, FPS, 160.0).0
+        };
+        assert_eq!(cue(0.3), SUBDIVISION_FLOOR);
+        assert_eq!(cue(1.0), SUBDIVISION_FLOOR_EVEN);
+        let mid = cue(0.75);
+        assert!(mid > SUBDIVISION_FLOOR && mid < SUBDIVISION_FLOOR_EVEN, "{mid}");
+        // The alternation ratio itself: equal beats 1, strong–weak beats their ratio.
+        let mut env = vec![0f32; n];
+        pulses(n, 3.0, 2.0 * period, 1.0, &mut env);
+        pulses(n, 3.0 + period, 2.0 * period, 0.5, &mut env);
+        let r = beat_alternation(&local_max3(&env), period, 3.0);
+        assert!((r - 0.5).abs() < 0.05, "{r}");
+        assert_eq!(beat_alternation(&[0.0; 8], 2.0, 0.0), 0.0);
     }
 }
