@@ -868,7 +868,10 @@ mod tests {
         assert_eq!(cue(0.3), SUBDIVISION_FLOOR);
         assert_eq!(cue(1.0), SUBDIVISION_FLOOR_EVEN);
         let mid = cue(0.75);
-        assert!(mid > SUBDIVISION_FLOOR && mid < SUBDIVISION_FLOOR_EVEN, "{mid}");
+        assert!(
+            mid > SUBDIVISION_FLOOR && mid < SUBDIVISION_FLOOR_EVEN,
+            "{mid}"
+        );
         // The alternation ratio itself: equal beats 1, strong–weak beats their ratio.
         let mut env = vec![0f32; n];
         pulses(n, 3.0, 2.0 * period, 1.0, &mut env);
