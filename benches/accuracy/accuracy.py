@@ -12,6 +12,8 @@ package is missing are skipped with a note.
 
 Metrics (as eval_peers.py and MIREX):
   Acc1   |est - ref| <= 4 % of ref          Acc2  Acc1 also accepting x2, x3, x1/2, x1/3
+  unambiguous  Acc1 on the tempo clips whose labels.csv caveat names no octave ambiguity
+         ("may tap", "half-time", "project bpm outside")
   MIREX  key score: same 1, fifth above 0.5, relative 0.3, parallel 0.2; "correct" = exact
   BeatF  beat F-measure (+-70 ms), where labels.csv has a `beats` column
   s/min  CPU seconds (process + children, decode included) per minute of audio, one core
@@ -125,6 +127,15 @@ def load_peers(wanted):
     return mod.PEERS
 
 
+AMBIGUOUS_CAVEATS = ("may tap", "half-time", "project bpm outside")
+
+
+def unambiguous(label_row):
+    """A tempo label no listener would argue about: its caveat names no octave ambiguity."""
+    caveat = (label_row.get("caveat") or "").lower()
+    return not any(c in caveat for c in AMBIGUOUS_CAVEATS)
+
+
 def evaluate(name, kind, fn, rows, corpus, out_dir):
     sel = [r for r in rows if int(r["use_tempo" if kind == "tempo" else "use_key"] or 0)]
     if kind == "all":
@@ -145,7 +156,7 @@ def evaluate(name, kind, fn, rows, corpus, out_dir):
         if kind in ("tempo", "all") and int(r["use_tempo"] or 0):
             ref = float(r["bpm"]); est = pred.get("bpm")
             a1, a2 = tempo_acc(ref, est)
-            row.update(ref_bpm=ref, est_bpm=est, acc1=int(a1), acc2=int(a2))
+            row.update(ref_bpm=ref, est_bpm=est, acc1=int(a1), acc2=int(a2), unambiguous=int(unambiguous(r)))
             if r.get("beats"):
                 row["beat_f"] = beat_f([float(x) for x in r["beats"].split()], pred.get("beats") or [])
         if kind in ("key", "all") and int(r["use_key"] or 0):
@@ -161,6 +172,9 @@ def evaluate(name, kind, fn, rows, corpus, out_dir):
     k = [x for x in per if "score" in x]
     if t:
         res.update(n_t=len(t), acc1=100 * sum(x["acc1"] for x in t) / len(t), acc2=100 * sum(x["acc2"] for x in t) / len(t))
+        u = [x for x in t if x["unambiguous"]]
+        if u:
+            res.update(n_u=len(u), acc1_u=100 * sum(x["acc1"] for x in u) / len(u))
         bf = [x["beat_f"] for x in t if "beat_f" in x]
         if bf:
             res["beat_f"] = 100 * sum(bf) / len(bf)
@@ -224,10 +238,11 @@ def main():
             results.append(r)
             print(f"  done {name}", file=sys.stderr, flush=True)
     print(f"\n{len(rows)} clips, {sum(float(r['seconds']) for r in rows) / 60:.1f} min of audio\n")
-    print("| system | tempo n | Acc1 % | Acc2 % | beat F | key n | MIREX | correct % | CPU s/min |")
-    print("|---|---|---|---|---|---|---|---|---|")
+    print("| system | tempo n | Acc1 % | Acc2 % | unambiguous n / Acc1 % | beat F | key n | MIREX | correct % | CPU s/min |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     for r in results:
-        print(f"| {r['name']} | {r.get('n_t', '-')} | {fmt(r.get('acc1'))} | {fmt(r.get('acc2'))} | {fmt(r.get('beat_f'))} | "
+        print(f"| {r['name']} | {r.get('n_t', '-')} | {fmt(r.get('acc1'))} | {fmt(r.get('acc2'))} | "
+              f"{r.get('n_u', '-')} / {fmt(r.get('acc1_u'))} | {fmt(r.get('beat_f'))} | "
               f"{r.get('n_k', '-')} | {fmt(r.get('mirex'))} | {fmt(r.get('correct'))} | {r['s_per_min']:.3f} |")
     print()
     for r in results:
