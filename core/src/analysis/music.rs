@@ -1,24 +1,40 @@
 //! Tempo, key and feature-vector analysis as a pipeline [`Analyzer`]: reads the shared mono
 //! 22 050 Hz stream and runs [`MusicAnalyzer`] (one STFT for tempo, features and chroma; the
 //! key's long STFT) over it.
+//!
+//! When only the key is asked for, the stage reads mono at the source rate instead: the
+//! [`KeyEstimator`] takes any input rate and decimates by powers of two itself, so the
+//! resampler (the costliest part of a key-only analysis) is skipped.
 
 use super::{Analysis, Analyzer, StreamFormat};
 use crate::buffer::AudioBuffer;
 use crate::error::Result;
-use crate::mir::{MusicAnalyzer, MusicOptions, ANALYSIS_RATE};
+use crate::mir::{KeyEstimator, MusicAnalyzer, MusicOptions, ANALYSIS_RATE};
 
-/// Pipeline adapter around [`MusicAnalyzer`].
+/// Pipeline adapter around [`MusicAnalyzer`] (or a lone [`KeyEstimator`] for key-only runs).
 #[derive(Debug)]
 pub struct MusicAnalysisStage {
-    inner: MusicAnalyzer,
+    inner: Inner,
+}
+
+#[derive(Debug)]
+enum Inner {
+    /// Tempo and/or features (and perhaps key) on the shared 22 050 Hz stream.
+    Full(MusicAnalyzer),
+    /// Key only, at the source rate; the estimator is made on the first chunk, when the
+    /// rate is known.
+    KeyOnly(Option<KeyEstimator>),
 }
 
 impl MusicAnalysisStage {
     /// A stage computing what `options` enables.
     pub fn new(options: &MusicOptions) -> Self {
-        MusicAnalysisStage {
-            inner: MusicAnalyzer::new(options),
-        }
+        let inner = if options.key && !options.tempo && !options.features {
+            Inner::KeyOnly(None)
+        } else {
+            Inner::Full(MusicAnalyzer::new(options))
+        };
+        MusicAnalysisStage { inner }
     }
 }
 
@@ -28,21 +44,54 @@ impl Analyzer for MusicAnalysisStage {
     }
 
     fn format(&self) -> StreamFormat {
-        StreamFormat::mono_at(ANALYSIS_RATE)
+        match self.inner {
+            Inner::Full(_) => StreamFormat::mono_at(ANALYSIS_RATE),
+            Inner::KeyOnly(_) => StreamFormat {
+                mono: true,
+                sample_rate: None,
+            },
+        }
     }
 
     fn process(&mut self, chunk: &AudioBuffer) -> Result<()> {
-        if let Some(mono) = chunk.channels.first() {
-            self.inner.push(mono);
+        let Some(mono) = chunk.channels.first() else {
+            return Ok(());
+        };
+        match &mut self.inner {
+            Inner::Full(a) => a.push(mono),
+            Inner::KeyOnly(k) => {
+                if mono.is_empty() {
+                    return Ok(());
+                }
+                let k = k.get_or_insert_with(|| KeyEstimator::new(chunk.sample_rate));
+                // Non-finite samples count as silence, as in `MusicAnalyzer::push`.
+                if mono.iter().all(|s| s.is_finite()) {
+                    k.push(mono);
+                } else {
+                    let clean: Vec<f32> = mono
+                        .iter()
+                        .map(|&s| if s.is_finite() { s } else { 0.0 })
+                        .collect();
+                    k.push(&clean);
+                }
+            }
         }
         Ok(())
     }
 
     fn finish(self: Box<Self>, analysis: &mut Analysis) -> Result<()> {
-        let r = self.inner.finish();
-        analysis.tempo = r.tempo;
-        analysis.key = r.key;
-        analysis.features = r.features;
+        match self.inner {
+            Inner::Full(a) => {
+                let r = a.finish();
+                analysis.tempo = r.tempo;
+                analysis.key = r.key;
+                analysis.features = r.features;
+            }
+            Inner::KeyOnly(k) => {
+                let k = k.unwrap_or_else(|| KeyEstimator::new(ANALYSIS_RATE));
+                analysis.key = Some(k.finish());
+            }
+        }
         Ok(())
     }
 }
