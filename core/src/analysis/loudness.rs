@@ -301,8 +301,7 @@ impl LoudnessMeter {
             )));
         }
         for c in channels {
-            let peak = c.iter().fold(0.0f32, |m, &x| if x.abs() > m { x.abs() } else { m });
-            self.sample_peak = self.sample_peak.max(f64::from(peak));
+            self.sample_peak = self.sample_peak.max(f64::from(abs_max(c)));
         }
         if let Some(tp) = self.true_peak.as_mut() {
             tp.push(channels, self.sample_peak);
@@ -326,16 +325,21 @@ impl LoudnessMeter {
         Ok(())
     }
 
-    /// K-weight `x` on channel `c` (libebur128's direct form II, operation for operation) and
-    /// add the squared output to the step's sum (in sample order, so chunking cannot change
-    /// the result).
+    /// K-weight `x` on channel `c` (libebur128's direct form II) and add the squared output
+    /// to the step's sum (in sample order, so chunking cannot change the result).
+    ///
+    /// The feedback terms are summed oldest first, so only `− a1·s1` (one multiply, one
+    /// subtract) sits on the sample-to-sample dependency chain instead of four chained
+    /// subtractions: about twice as fast, and equal to libebur128's order up to rounding
+    /// (~1e-16 relative; the tests compare with the `ebur128` crate to 1e-9 LU).
     fn filter(&mut self, c: usize, x: &[f32]) {
         let (a, b) = (&self.a, &self.b);
         let mut s = self.state[c];
         let mut sum = self.hop_sums[c];
         for &v in x {
-            s[0] = f64::from(v) - a[1] * s[1] - a[2] * s[2] - a[3] * s[3] - a[4] * s[4];
-            let y = b[0] * s[0] + b[1] * s[1] + b[2] * s[2] + b[3] * s[3] + b[4] * s[4];
+            let older = f64::from(v) - a[4] * s[4] - a[3] * s[3] - a[2] * s[2];
+            s[0] = older - a[1] * s[1];
+            let y = b[4] * s[4] + b[3] * s[3] + b[2] * s[2] + b[1] * s[1] + b[0] * s[0];
             s[4] = s[3];
             s[3] = s[2];
             s[2] = s[1];
@@ -469,6 +473,23 @@ impl LoudnessMeter {
     }
 }
 
+/// Largest `|x|` (NaN ignored), in eight independent lanes the compiler vectorises.
+fn abs_max(x: &[f32]) -> f32 {
+    let mut lanes = [0f32; 8];
+    let mut chunks = x.chunks_exact(8);
+    for c in &mut chunks {
+        for (l, &v) in lanes.iter_mut().zip(c) {
+            let v = v.abs();
+            *l = if v > *l { v } else { *l };
+        }
+    }
+    let mut m = chunks.remainder().iter().fold(0f32, |m, &v| m.max(v.abs()));
+    for l in lanes {
+        m = m.max(l);
+    }
+    m
+}
+
 /// Frames per block the true-peak scanner decides on (run the interpolator or skip).
 const TP_BLOCK: usize = 64;
 
@@ -577,9 +598,7 @@ impl TruePeakScanner {
         while start < n {
             let end = (start + TP_BLOCK).min(n);
             // Inputs reaching outputs start..end: ext[start .. end + T - 1].
-            let wmax = ext[start..end + T - 1]
-                .iter()
-                .fold(0.0f32, |m, &v| m.max(v.abs()));
+            let wmax = abs_max(&ext[start..end + T - 1]);
             let floor = f64::from(self.peak).max(sample_peak);
             if f64::from(wmax) * self.bound > floor {
                 let mut peak = self.peak;

@@ -65,7 +65,8 @@ impl Analyzer for MusicAnalysisStage {
                 }
                 let k = k.get_or_insert_with(|| KeyEstimator::new(chunk.sample_rate));
                 // Non-finite samples count as silence, as in `MusicAnalyzer::push`.
-                if mono.iter().all(|s| s.is_finite()) {
+                // (A non-short-circuiting fold: it vectorises, `all` does not.)
+                if mono.iter().fold(true, |ok, s| ok & s.is_finite()) {
                     k.push(mono);
                 } else {
                     let clean: Vec<f32> = mono
