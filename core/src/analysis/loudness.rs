@@ -746,7 +746,8 @@ mod tests {
         ] {
             let x = programme(channels, rate, 23.3);
             let mut ours = meter(channels, rate);
-            let mode = Mode::I | Mode::LRA | Mode::M | Mode::S | Mode::SAMPLE_PEAK | Mode::TRUE_PEAK;
+            let mode =
+                Mode::I | Mode::LRA | Mode::M | Mode::S | Mode::SAMPLE_PEAK | Mode::TRUE_PEAK;
             let mut reference = EbuR128::new(channels as u32, rate, mode).unwrap();
             let mut start = 0;
             let mut step = 997;
@@ -762,9 +763,15 @@ mod tests {
             let l = ours.loudness().unwrap();
             let what = format!("{channels} ch {rate} Hz");
             let i = reference.loudness_global().unwrap();
-            assert!((l.integrated_lufs.unwrap() - i).abs() < 1e-9, "{what}: I {l:?} vs {i}");
+            assert!(
+                (l.integrated_lufs.unwrap() - i).abs() < 1e-9,
+                "{what}: I {l:?} vs {i}"
+            );
             let lra = reference.loudness_range().unwrap();
-            assert!((l.range_lu.unwrap() - lra).abs() < 1e-9, "{what}: LRA {l:?} vs {lra}");
+            assert!(
+                (l.range_lu.unwrap() - lra).abs() < 1e-9,
+                "{what}: LRA {l:?} vs {lra}"
+            );
             let (mut sp, mut tp) = (0.0f64, 0.0f64);
             for c in 0..channels as u32 {
                 sp = sp.max(reference.sample_peak(c).unwrap());
@@ -796,7 +803,11 @@ mod tests {
                 assert!(f64::from(t.peak) <= s.bound, "{rate} Hz phase {p}");
                 assert!(f64::from(t.peak) > 1.0, "{rate} Hz phase {p}");
             }
-            eprintln!("{rate} Hz: bound {:.4} ({:+.2} dB)", s.bound, 20.0 * s.bound.log10());
+            eprintln!(
+                "{rate} Hz: bound {:.4} ({:+.2} dB)",
+                s.bound,
+                20.0 * s.bound.log10()
+            );
             assert!(s.bound < 2.5, "{}", s.bound);
         }
     }

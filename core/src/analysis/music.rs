@@ -20,7 +20,7 @@ pub struct MusicAnalysisStage {
 #[derive(Debug)]
 enum Inner {
     /// Tempo and/or features (and perhaps key) on the shared 22 050 Hz stream.
-    Full(MusicAnalyzer),
+    Full(Box<MusicAnalyzer>),
     /// Key only, at the source rate; the estimator is made on the first chunk, when the
     /// rate is known.
     KeyOnly(Option<KeyEstimator>),
@@ -32,7 +32,7 @@ impl MusicAnalysisStage {
         let inner = if options.key && !options.tempo && !options.features {
             Inner::KeyOnly(None)
         } else {
-            Inner::Full(MusicAnalyzer::new(options))
+            Inner::Full(Box::new(MusicAnalyzer::new(options)))
         };
         MusicAnalysisStage { inner }
     }
@@ -94,5 +94,60 @@ impl Analyzer for MusicAnalysisStage {
             }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn key_only_reads_the_source_rate_and_gives_only_a_key() {
+        let key_only = MusicOptions {
+            tempo: false,
+            features: false,
+            ..MusicOptions::default()
+        };
+        let mut stage = Box::new(MusicAnalysisStage::new(&key_only));
+        assert_eq!(
+            stage.format(),
+            StreamFormat {
+                mono: true,
+                sample_rate: None
+            }
+        );
+        assert_eq!(
+            MusicAnalysisStage::new(&MusicOptions::default()).format(),
+            StreamFormat::mono_at(ANALYSIS_RATE)
+        );
+        // An A minor triad at 44.1 kHz, fed straight to the stage.
+        let rate = 44_100u32;
+        let tone: Vec<f32> = (0..rate as usize * 8)
+            .map(|i| {
+                let t = i as f32 / rate as f32;
+                [220.0f32, 261.63, 329.63]
+                    .iter()
+                    .map(|f| (t * f * std::f32::consts::TAU).sin() * 0.2)
+                    .sum()
+            })
+            .collect();
+        for c in tone.chunks(4_096) {
+            stage
+                .process(&AudioBuffer {
+                    sample_rate: rate,
+                    channels: vec![c.to_vec()],
+                })
+                .unwrap();
+        }
+        let mut a = Analysis::default();
+        stage.finish(&mut a).unwrap();
+        assert!(a.tempo.is_none() && a.features.is_none());
+        let native = a.key.unwrap();
+        // The same as the estimator run by hand at the source rate.
+        let mut k = KeyEstimator::new(rate);
+        for c in tone.chunks(4_096) {
+            k.push(c);
+        }
+        assert_eq!(native, k.finish());
     }
 }
