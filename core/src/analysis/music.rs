@@ -23,7 +23,7 @@ enum Inner {
     Full(Box<MusicAnalyzer>),
     /// Key only, at the source rate; the estimator is made on the first chunk, when the
     /// rate is known.
-    KeyOnly(Option<KeyEstimator>),
+    KeyOnly(Option<Box<KeyEstimator>>),
 }
 
 impl MusicAnalysisStage {
@@ -63,7 +63,7 @@ impl Analyzer for MusicAnalysisStage {
                 if mono.is_empty() {
                     return Ok(());
                 }
-                let k = k.get_or_insert_with(|| KeyEstimator::new(chunk.sample_rate));
+                let k = k.get_or_insert_with(|| Box::new(KeyEstimator::new(chunk.sample_rate)));
                 // Non-finite samples count as silence, as in `MusicAnalyzer::push`.
                 // (A non-short-circuiting fold: it vectorises, `all` does not.)
                 if mono.iter().fold(true, |ok, s| ok & s.is_finite()) {
@@ -89,7 +89,7 @@ impl Analyzer for MusicAnalysisStage {
                 analysis.features = r.features;
             }
             Inner::KeyOnly(k) => {
-                let k = k.unwrap_or_else(|| KeyEstimator::new(ANALYSIS_RATE));
+                let k = k.map_or_else(|| KeyEstimator::new(ANALYSIS_RATE), |k| *k);
                 analysis.key = Some(k.finish());
             }
         }
