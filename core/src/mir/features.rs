@@ -31,7 +31,10 @@ use serde::{Deserialize, Serialize};
 use crate::dsp::mel::power_to_db;
 
 /// Version of the feature vector layout; bumped whenever a name, order or definition changes.
-pub const FEATURES_VERSION: u32 = 1;
+///
+/// 2: the analysis pipeline resamples its 22 050 Hz stream with the Fast (64-tap) preset, so
+/// values from 44.1/48 kHz sources moved slightly (vectors of version 1 compare as 0).
+pub const FEATURES_VERSION: u32 = 2;
 
 /// Number of MFCCs.
 pub const N_MFCC: usize = 20;
