@@ -76,7 +76,7 @@ const MAX_VERIFY: usize = 8;
 /// about 1.3. On the 10 000-track bench (5 s, white noise 10 dB, loaded 2-core box) the
 /// thread-CPU p95 fell from 64-76 to 51-52 ms with the same 108/128 matched; the per-track
 /// searches and verification keep the default margins. (Narrower margins alone, 0 / 0, lost
-/// 8 matches; a tighter stop-word cap for the vote, 8-16x the mean instead of 32x, lost 12-44.)
+/// 8 matches; a tighter stop-word cap for the vote, 8-24x the mean instead of 32x, lost 4-44.)
 const SCREEN_VOTE_MARGINS: (f32, f32) = (0.05, 0.05);
 /// Half-width (frames) of the band around the candidate's offset line from which the line fit
 /// of [`FingerprintIndex::verify`] takes its points (inliers stay within 1.5 frames).
