@@ -161,13 +161,28 @@ pub fn screening_peaks(peaks: &[Peak]) -> Vec<Peak> {
 
 /// [`query_landmarks`] with `fanout` landmarks per anchor.
 pub fn query_landmarks_with(peaks: &[Peak], scale: Scale, fanout: usize, out: &mut Vec<Probe>) {
+    query_landmarks_margins(peaks, scale, fanout, PROBE_MARGINS, out)
+}
+
+/// Cell-boundary margins of the query probes: `(f1, dt and df)`. A value this close (in cells)
+/// to a cell boundary probes the neighbouring cell too.
+pub const PROBE_MARGINS: (f32, f32) = (0.15, 0.2);
+
+/// [`query_landmarks_with`] with explicit boundary `margins` (see [`PROBE_MARGINS`]).
+pub fn query_landmarks_margins(
+    peaks: &[Peak],
+    scale: Scale,
+    fanout: usize,
+    margins: (f32, f32),
+    out: &mut Vec<Probe>,
+) {
     out.clear();
     let a = scale.time_factor;
     let shift = BINS_PER_OCTAVE * scale.freq_factor.log2();
     let max_raw_dt = (MAX_DT as f32 + 0.5) / a;
     for (i, p) in peaks.iter().enumerate() {
         let f1 = p.f - shift;
-        let (f1cells, nf) = cells(f1 * 0.5, 0.15);
+        let (f1cells, nf) = cells(f1 * 0.5, margins.0);
         let mut n = 0;
         for q in &peaks[i + 1..] {
             let raw = q.t - p.t;
@@ -180,8 +195,8 @@ pub fn query_landmarks_with(peaks: &[Peak], scale: Scale, fanout: usize, out: &m
                 continue;
             }
             // round() boundaries sit at .5: probe both sides when close to one.
-            let (dts, nt) = cells(dtx + 0.5, 0.2);
-            let (dfs, nd) = cells(dfx + 0.5, 0.2);
+            let (dts, nt) = cells(dtx + 0.5, margins.1);
+            let (dfs, nd) = cells(dfx + 0.5, margins.1);
             let mut any = false;
             for &fc in &f1cells[..nf] {
                 for &dt in &dts[..nt] {
