@@ -32,8 +32,9 @@ use crate::dsp::mel::power_to_db;
 
 /// Version of the feature vector layout; bumped whenever a name, order or definition changes.
 ///
-/// 2: the analysis pipeline resamples its 22 050 Hz stream with the Fast (64-tap) preset, so
-/// values from 44.1/48 kHz sources moved slightly (vectors of version 1 compare as 0).
+/// 2: bumped when the pipeline briefly resampled with the Fast preset; it is back on the
+/// default preset (version-1 values again), kept at 2 so no stored vector is compared across
+/// that change (vectors of version 1 compare as 0).
 pub const FEATURES_VERSION: u32 = 2;
 
 /// Number of MFCCs.
