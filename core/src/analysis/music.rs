@@ -69,11 +69,7 @@ impl Analyzer for MusicAnalysisStage {
                 if mono.iter().fold(true, |ok, s| ok & s.is_finite()) {
                     k.push(mono);
                 } else {
-                    let clean: Vec<f32> = mono
-                        .iter()
-                        .map(|&s| if s.is_finite() { s } else { 0.0 })
-                        .collect();
-                    k.push(&clean);
+                    k.push(&crate::mir::finite_or_silence(mono));
                 }
             }
         }

@@ -138,11 +138,7 @@ impl MusicAnalyzer {
     /// Feed mono samples at [`ANALYSIS_RATE`]. Non-finite samples are treated as silence.
     pub fn push(&mut self, samples: &[f32]) {
         if samples.iter().any(|s| !s.is_finite()) {
-            let clean: Vec<f32> = samples
-                .iter()
-                .map(|&s| if s.is_finite() { s } else { 0.0 })
-                .collect();
-            return self.push(&clean);
+            return self.push(&finite_or_silence(samples));
         }
         if let Some(k) = self.sink.key.as_mut() {
             k.push(samples);
@@ -222,4 +218,13 @@ pub fn analyze_mono(samples: &[f32], options: &MusicOptions) -> MusicAnalysis {
         a.push(chunk);
     }
     a.finish()
+}
+
+/// `samples` with every non-finite value (NaN, ±inf) replaced by silence: what the analysers
+/// read, so one bad sample cannot poison a whole analysis.
+pub(crate) fn finite_or_silence(samples: &[f32]) -> Vec<f32> {
+    samples
+        .iter()
+        .map(|&s| if s.is_finite() { s } else { 0.0 })
+        .collect()
 }
