@@ -264,6 +264,53 @@ impl Segment {
         &self.map[self.post_off + 4 * s..self.post_off + 4 * e]
     }
 
+    /// [`Segment::lookup`] of many hashes at once, into `out` (same order; a value of
+    /// [`HASH_BITS`] or more bits gets no postings). The directory
+    /// entries of all the hashes are read before any posting list, and the first line of every
+    /// list is touched before the lists are returned, so the cache misses of independent
+    /// lookups overlap instead of queueing one after the other (the index is far larger than
+    /// the cache: a lookup is two or three misses).
+    pub fn lookup_batch<'a>(&'a self, hashes: &[u32], out: &mut Vec<&'a [u8]>) {
+        out.clear();
+        let shift = HASH_BITS - self.dir_bits;
+        let max_b = 1usize << self.dir_bits;
+        let mut ranges: Vec<(usize, usize)> = hashes
+            .iter()
+            .map(|&h| {
+                let b = (h >> shift) as usize;
+                if b >= max_b {
+                    // not a hash this index stores: no postings
+                    return (0, 0);
+                }
+                (
+                    rd32(&self.map, self.dir_off + 4 * b) as usize,
+                    rd32(&self.map, self.dir_off + 4 * b + 4) as usize,
+                )
+            })
+            .collect();
+        if shift > 0 {
+            for (r, &h) in ranges.iter_mut().zip(hashes) {
+                let key = (h & ((1 << shift) - 1)) as u8;
+                let low = &self.map[self.low_off + r.0..self.low_off + r.1];
+                let s = low.partition_point(|&x| x < key);
+                let e = s + low[s..].partition_point(|&x| x == key);
+                *r = (r.0 + s, r.0 + e);
+            }
+        }
+        let mut touch = 0u8;
+        for &(s, e) in &ranges {
+            if e > s {
+                touch ^= self.map[self.post_off + 4 * s];
+            }
+        }
+        std::hint::black_box(touch);
+        out.extend(
+            ranges
+                .iter()
+                .map(|&(s, e)| &self.map[self.post_off + 4 * s..self.post_off + 4 * e]),
+        );
+    }
+
     /// The postings of `hash` that belong to local track `local`. A hash's postings are sorted
     /// by `(track, frame)` (the writer sorts whole entries), so this is two binary searches
     /// inside the list instead of a scan: verifying one track reads a few cache lines per
@@ -330,4 +377,60 @@ pub fn track_range(post: &[u8], local: u32) -> &[u8] {
 pub fn decode_posting(raw: &[u8]) -> (u32, u32) {
     let v = u32::from_le_bytes([raw[0], raw[1], raw[2], raw[3]]);
     (v >> 20, v & (MAX_FRAMES - 1))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::hash::Landmark;
+
+    fn segment(n_tracks: u32, per_track: u32) -> (tempfile::TempDir, Segment) {
+        let dir = tempfile::tempdir().unwrap();
+        let mut x = 12345u64;
+        let tracks: Vec<TrackLandmarks> = (0..n_tracks)
+            .map(|t| TrackLandmarks {
+                id: format!("t{t}"),
+                frames: 5000,
+                landmarks: (0..per_track)
+                    .map(|_| {
+                        x = x
+                            .wrapping_mul(6364136223846793005)
+                            .wrapping_add(1442695040888963407);
+                        // a small hash range, so that lists are long and many hashes repeat
+                        Landmark {
+                            hash: ((x >> 33) as u32 % 5000) * 97 % (1 << HASH_BITS),
+                            frame: (x >> 20) as u32 % 5000,
+                        }
+                    })
+                    .collect(),
+            })
+            .collect();
+        let path = dir.path().join("s.qfp");
+        write_segment(&path, &tracks).unwrap();
+        let seg = Segment::open(&path).unwrap();
+        (dir, seg)
+    }
+
+    #[test]
+    fn batch_lookup_equals_single_lookups() {
+        // small segment: 12 directory bits and a low-byte array; large one: 20 bits, none
+        for (n_tracks, per_track, want_bits) in [(3, 2000, 12), (64, 150_000, HASH_BITS)] {
+            let (_dir, seg) = segment(n_tracks, per_track);
+            assert_eq!(seg.dir_bits, want_bits);
+            let mut hashes: Vec<u32> = (0..3000u32).map(|i| i * 349 % (1 << HASH_BITS)).collect();
+            hashes.extend([0, (1 << HASH_BITS) - 1, 97 * 3]);
+            let mut out = Vec::new();
+            seg.lookup_batch(&hashes, &mut out);
+            assert_eq!(out.len(), hashes.len());
+            let mut nonempty = 0;
+            for (h, got) in hashes.iter().zip(&out) {
+                assert_eq!(*got, seg.lookup(*h), "hash {h}");
+                nonempty += !got.is_empty() as usize;
+            }
+            assert!(nonempty > 10, "{nonempty} non-empty lists");
+            // out-of-range values get no postings instead of a panic
+            seg.lookup_batch(&[1 << HASH_BITS, u32::MAX], &mut out);
+            assert!(out.iter().all(|p| p.is_empty()));
+        }
+    }
 }
