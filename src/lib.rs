@@ -115,7 +115,7 @@ pub fn frame_features(input: impl Into<Input>) -> Result<FrameMatrices> {
         &ConvertOptions {
             sample_rate: Some(quaver_core::mir::ANALYSIS_RATE),
             mono: true,
-            quality: Quality::default(),
+            quality: quaver_core::analysis::ANALYSIS_QUALITY,
         },
     )?;
     let mono = pcm.channels.into_iter().next().unwrap_or_default();

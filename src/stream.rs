@@ -139,7 +139,7 @@ impl AnalysisStream {
                     sample_rate,
                     r,
                     out_channels,
-                    Quality::default(),
+                    quaver_core::analysis::ANALYSIS_QUALITY,
                 )?),
                 _ => None,
             };

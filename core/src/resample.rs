@@ -89,6 +89,8 @@ pub const MAX_RATE: u32 = 768_000;
 /// A streaming resampler for planar audio.
 pub struct Resampler {
     inner: Option<SincFixedIn<f32>>,
+    /// Exact 2:1 downsampling runs on [`Decimate2`] instead of `inner` (same filter).
+    decim: Option<Decimate2>,
     in_rate: u32,
     out_rate: u32,
     channels: usize,
@@ -144,8 +146,18 @@ impl Resampler {
             let max = r.output_frames_max();
             (Some(r), 0, vec![vec![0.0; max]; channels])
         };
+        let mut inner = inner;
+        let decim = match inner.as_mut() {
+            Some(r) if in_rate == out_rate.saturating_mul(2) => {
+                let d = Decimate2::new(r, quality.params(in_rate, out_rate), channels)?;
+                r.reset(); // back to a clean state in case rubato stays in use
+                d
+            }
+            _ => None,
+        };
         Ok(Resampler {
-            inner,
+            inner: if decim.is_some() { None } else { inner },
+            decim,
             in_rate,
             out_rate,
             channels,
@@ -186,6 +198,11 @@ impl Resampler {
         }
         self.total_in += n as u64;
         let mut out = vec![Vec::new(); self.channels];
+        if let Some(d) = self.decim.as_mut() {
+            d.push(input);
+            self.total_out += d.run(&mut out, u64::MAX) as u64;
+            return Ok(out);
+        }
         if self.inner.is_none() {
             for (o, i) in out.iter_mut().zip(input) {
                 o.extend_from_slice(i.as_ref());
@@ -232,12 +249,21 @@ impl Resampler {
     /// total input.
     pub fn flush(&mut self) -> Result<Vec<Vec<f32>>> {
         let mut out = vec![Vec::new(); self.channels];
+        let target = self.output_len(self.total_in);
+        if let Some(d) = self.decim.as_mut().filter(|_| !self.finished) {
+            self.finished = true;
+            let missing = target.saturating_sub(self.total_out);
+            // Silence after the end: enough for every missing output's window.
+            let zeros = vec![0.0; d.taps_len() + 2 * missing as usize];
+            d.push(&vec![zeros; self.channels]);
+            self.total_out += d.run(&mut out, missing) as u64;
+            return Ok(out);
+        }
         if self.finished || self.inner.is_none() {
             self.finished = true;
             return Ok(out);
         }
         self.finished = true;
-        let target = self.output_len(self.total_in);
         while self.total_out < target {
             let need = BLOCK - self.pending[0].len() % BLOCK;
             for p in &mut self.pending {
@@ -246,6 +272,211 @@ impl Resampler {
             self.run_blocks(&mut out, target)?;
         }
         Ok(out)
+    }
+}
+
+/// Exact 2:1 downsampling (44.1 -> 22.05 kHz, 48 -> 24 kHz: the analysis front-end's usual
+/// case) with the very filter taps rubato's `SincFixedIn` applies at that ratio.
+///
+/// Hand-written on purpose: at 2:1 every rubato output is one dot product of the preset's
+/// sinc with the input (the `Nearest` table entry, see [`Quality::params`]), but rubato
+/// computes it one output at a time (a horizontal sum per output, index arithmetic and a
+/// copy per block), which made the resampler about a quarter of `quaver analyze`. Here the
+/// taps are read back from rubato itself (its response to an impulse), and eight outputs
+/// are computed together, one lane each, over the input split into even and odd samples:
+/// plain vector multiply-adds. Each output still sums the same products in one fixed order
+/// (even taps, then odd taps), so streamed and one-shot results stay equal bit for bit; they
+/// differ from rubato's only by f32 rounding of that order (the tests bound it).
+#[derive(Debug)]
+struct Decimate2 {
+    /// Taps acting on the even / odd samples of an output's window.
+    even: Vec<f32>,
+    odd: Vec<f32>,
+    /// Per channel: the inputs from the first window not yet computed onwards (the window of
+    /// output `m` starts at input `2m + lo`, `lo` ≤ 0; before input 0 the signal is zero).
+    buf: Vec<Vec<f32>>,
+    scratch_even: Vec<f32>,
+    scratch_odd: Vec<f32>,
+}
+
+impl Decimate2 {
+    /// `None` when rubato's response does not have the expected 2:1 shape (never with the
+    /// presets; the caller then keeps rubato).
+    ///
+    /// `r` is the resampler built with `params` for the 2:1 ratio; it is left dirty (reset it).
+    fn new(
+        r: &mut SincFixedIn<f32>,
+        params: SincInterpolationParameters,
+        channels: usize,
+    ) -> Result<Option<Self>> {
+        if !matches!(params.interpolation, SincInterpolationType::Nearest) {
+            return Ok(None);
+        }
+        let sinc_len = params.sinc_len as isize;
+        // Output m of a first block with a unit impulse at input j is g(j - 2m): two impulses
+        // (even and odd j) give every tap g(d).
+        let span = 2 * sinc_len;
+        let mut g = vec![0f32; 2 * span as usize + 1]; // d in -span..=span
+        let mut out = vec![vec![0.0; r.output_frames_max()]; r.nbr_channels()];
+        let j0 = (BLOCK / 2) as isize;
+        let mut x = vec![vec![0f32; BLOCK]; r.nbr_channels()];
+        for j in [j0, j0 + 1] {
+            r.reset();
+            for c in x.iter_mut() {
+                c.fill(0.0);
+                c[j as usize] = 1.0;
+            }
+            let (_, produced) = r
+                .process_into_buffer(&x, &mut out, None)
+                .map_err(|e| Error::Internal(format!("resampler: {e}")))?;
+            for (m, &v) in out[0][..produced].iter().enumerate() {
+                let d = j - 2 * m as isize;
+                if (-span..=span).contains(&d) {
+                    g[(d + span) as usize] = v;
+                } else if v != 0.0 {
+                    return Ok(None);
+                }
+            }
+        }
+        let (Some(first), Some(last)) = (
+            g.iter().position(|&v| v != 0.0),
+            g.iter().rposition(|&v| v != 0.0),
+        ) else {
+            return Ok(None);
+        };
+        let lo = first as isize - span;
+        if lo > 0 {
+            return Ok(None);
+        }
+        let taps = &g[first..=last];
+        Ok(Some(Decimate2 {
+            even: taps.iter().step_by(2).copied().collect(),
+            odd: taps.iter().skip(1).step_by(2).copied().collect(),
+            buf: vec![vec![0.0; (-lo) as usize]; channels],
+            scratch_even: Vec::new(),
+            scratch_odd: Vec::new(),
+        }))
+    }
+
+    /// Window length in input frames.
+    fn taps_len(&self) -> usize {
+        self.even.len() + self.odd.len()
+    }
+
+    fn push<S: AsRef<[f32]>>(&mut self, input: &[S]) {
+        for (b, i) in self.buf.iter_mut().zip(input) {
+            b.extend_from_slice(i.as_ref());
+        }
+    }
+
+    /// Compute every output whose window is complete, at most `cap`; returns how many.
+    fn run(&mut self, out: &mut [Vec<f32>], cap: u64) -> usize {
+        let k = self.taps_len();
+        let have = self.buf.first().map_or(0, Vec::len);
+        if have < k {
+            return 0;
+        }
+        let n = ((have - k) / 2 + 1).min(usize::try_from(cap).unwrap_or(usize::MAX));
+        if n == 0 {
+            return 0;
+        }
+        let used = 2 * (n - 1) + k;
+        for (b, o) in self.buf.iter_mut().zip(out.iter_mut()) {
+            self.scratch_even.clear();
+            self.scratch_odd.clear();
+            self.scratch_even.extend(b[..used].iter().step_by(2));
+            self.scratch_odd.extend(b[..used].iter().skip(1).step_by(2));
+            o.reserve(n);
+            decimate_into(
+                &self.even,
+                &self.odd,
+                &self.scratch_even,
+                &self.scratch_odd,
+                n,
+                o,
+            );
+            b.drain(..2 * n);
+        }
+        n
+    }
+}
+
+/// `n` outputs: `out[m] = Σ_j even[j]·xe[m + j] + Σ_j odd[j]·xo[m + j]`, summed in that order
+/// for every output (the grouped and the leftover outputs alike), so the result is the same
+/// whichever kernel width runs: each lane is one output, and there is no fused multiply-add.
+fn decimate_into(even: &[f32], odd: &[f32], xe: &[f32], xo: &[f32], n: usize, out: &mut Vec<f32>) {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx") {
+        // SAFETY: the CPU supports AVX (checked just above).
+        let m = unsafe { decimate_avx(even, odd, xe, xo, n, out) };
+        return decimate_tail(even, odd, xe, xo, m..n, out);
+    }
+    let m = decimate_lanes::<16>(even, odd, xe, xo, n, out);
+    decimate_tail(even, odd, xe, xo, m..n, out);
+}
+
+/// [`decimate_lanes`] compiled for AVX: 32 outputs in four 8-lane registers.
+///
+/// # Safety
+/// The CPU must support AVX.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx")]
+unsafe fn decimate_avx(
+    even: &[f32],
+    odd: &[f32],
+    xe: &[f32],
+    xo: &[f32],
+    n: usize,
+    out: &mut Vec<f32>,
+) -> usize {
+    decimate_lanes::<32>(even, odd, xe, xo, n, out)
+}
+
+/// Outputs in groups of `L` (enough independent accumulators to hide the add latency);
+/// returns how many were written (a multiple of `L`).
+#[inline(always)]
+fn decimate_lanes<const L: usize>(
+    even: &[f32],
+    odd: &[f32],
+    xe: &[f32],
+    xo: &[f32],
+    n: usize,
+    out: &mut Vec<f32>,
+) -> usize {
+    let mut m = 0;
+    while m + L <= n {
+        let mut acc = [0f32; L];
+        for (taps, x) in [(even, xe), (odd, xo)] {
+            for (j, &c) in taps.iter().enumerate() {
+                let s: &[f32; L] = x[m + j..m + j + L].try_into().expect("L samples");
+                for (a, &v) in acc.iter_mut().zip(s) {
+                    *a += c * v;
+                }
+            }
+        }
+        out.extend_from_slice(&acc);
+        m += L;
+    }
+    m
+}
+
+/// The outputs `range` one at a time, in the same order of operations as the lanes.
+fn decimate_tail(
+    even: &[f32],
+    odd: &[f32],
+    xe: &[f32],
+    xo: &[f32],
+    range: std::ops::Range<usize>,
+    out: &mut Vec<f32>,
+) {
+    for m in range {
+        let mut acc = 0f32;
+        for (taps, x) in [(even, xe), (odd, xo)] {
+            for (&c, &v) in taps.iter().zip(&x[m..]) {
+                acc += c * v;
+            }
+        }
+        out.push(acc);
     }
 }
 
@@ -290,6 +521,44 @@ mod tests {
             y.extend_from_slice(&out[0][..n]);
         }
         y
+    }
+
+    #[test]
+    fn decimate2_matches_rubato_to_f32_rounding() {
+        let x: Vec<f32> = (0..BLOCK * 12 + 321)
+            .map(|i| {
+                let t = i as f32;
+                (t * 0.031).sin() * 0.5 + (t * 0.77).sin() * 0.3 + ((i * 7919) % 101) as f32 * 1e-3
+            })
+            .collect();
+        for q in [Quality::Fast, Quality::Balanced, Quality::Best] {
+            for (i, o) in [(44_100, 22_050), (48_000, 24_000)] {
+                let reference = interpolated(&x, i, o, q);
+                let mut r = Resampler::new(i, o, 1, q).unwrap();
+                assert!(r.decim.is_some() && r.inner.is_none(), "{q:?} {i} -> {o}");
+                // Uneven chunks: the result must not depend on them.
+                let mut y = Vec::new();
+                for c in x.chunks(777) {
+                    y.extend(r.process(&[c]).unwrap().remove(0));
+                }
+                y.extend(r.flush().unwrap().remove(0));
+                assert_eq!(y.len() as u64, output_len(x.len() as u64, i, o));
+                let one_shot =
+                    resample(&AudioBuffer::from_planar(i, vec![x.clone()]).unwrap(), o, q).unwrap();
+                assert_eq!(one_shot.channels[0], y, "{q:?}: streamed != one-shot");
+                let worst = reference
+                    .iter()
+                    .zip(&y)
+                    .map(|(a, b)| (a - b).abs())
+                    .fold(0f32, f32::max);
+                // Same taps, another summation order: a few f32 ulps of the ~1.0 signal.
+                assert!(worst < 2e-6, "{q:?} {i} -> {o}: {worst}");
+                assert!(reference.len() > x.len() / 2 - BLOCK);
+            }
+        }
+        // Other ratios keep rubato.
+        let r = Resampler::new(44_100, 48_000, 1, Quality::Fast).unwrap();
+        assert!(r.decim.is_none() && r.inner.is_some());
     }
 
     #[test]

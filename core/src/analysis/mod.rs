@@ -47,9 +47,16 @@ pub use waveform::{Waveform, WaveformBuilder, WaveformOptions};
 pub struct StreamFormat {
     /// Average all channels into one.
     pub mono: bool,
-    /// Resample to this rate; `None` keeps the source rate (default resampler preset).
+    /// Resample to this rate; `None` keeps the source rate (with [`ANALYSIS_QUALITY`]).
     pub sample_rate: Option<u32>,
 }
+
+/// The resampler preset every analysis front-end converts with: this pipeline, the facade's
+/// `AnalysisStream` (PCM pushed by callers) and `frame_features`, so a file, the same samples
+/// pushed as an array and an array from `decode(.., sample_rate)` (default preset) all
+/// analyse alike (the bindings' parity tests). The Fast preset would halve the sinc work but
+/// moves the feature vector (similarity 0.98 against the default preset).
+pub const ANALYSIS_QUALITY: Quality = Quality::Balanced;
 
 impl StreamFormat {
     /// The source as decoded: every channel, native rate.
@@ -328,12 +335,8 @@ impl Converter {
     fn new(format: StreamFormat, rate: u32, channels: usize) -> Result<Self> {
         let out_channels = if format.mono { 1 } else { channels };
         let resampler = match format.sample_rate {
-            // The default preset, as `decode(.., sample_rate)` uses: an array decoded and
-            // resampled by the caller analyses like the file (the bindings' parity tests).
-            // The Fast preset halves this cost but moved the feature vector (similarity 0.98).
-            Some(r) if r != rate => {
-                Some(Resampler::new(rate, r, out_channels, Quality::default())?)
-            }
+            // The preset `AnalysisStream` uses too: PCM pushed by a caller analyses like the file.
+            Some(r) if r != rate => Some(Resampler::new(rate, r, out_channels, ANALYSIS_QUALITY)?),
             _ => None,
         };
         Ok(Converter {

@@ -219,12 +219,15 @@ pub fn spectral_shape(power: &[f32], sample_rate: u32, mag: &mut Vec<f32>) -> Sp
     let mut log_sum = 0.0;
     let mut sum_l = [0f64; LANES];
     for run in power.chunks(PRODUCT_RUN) {
-        let mut prod = 1.0f64;
+        // Four interleaved partial products: four short multiply chains instead of one long
+        // one (the chain's latency, not the multiplies, was this loop's cost).
+        let mut prod_l = [1.0f64; 4];
         for (j, &p) in run.iter().enumerate() {
             let p = f64::from(p.max(1e-10));
-            prod *= p;
+            prod_l[j % 4] *= p;
             sum_l[j % LANES] += p;
         }
+        let prod = (prod_l[0] * prod_l[1]) * (prod_l[2] * prod_l[3]);
         if prod.is_finite() && prod > 0.0 {
             log_sum += prod.ln();
         } else {

@@ -196,11 +196,12 @@ impl MusicAnalyzer {
 impl FrameSink {
     fn on_frame(&mut self, power: &[f32]) {
         self.mel.apply(power, &mut self.mel_buf);
-        self.onset.push(&self.mel_buf);
+        // The mel spectrum in dB, computed once for the onset envelope and the MFCCs.
+        for (d, &m) in self.db_buf.iter_mut().zip(&self.mel_buf) {
+            *d = crate::dsp::mel::power_to_db(m);
+        }
+        self.onset.push_db(&self.db_buf);
         if let Some(f) = self.features.as_mut() {
-            for (d, &m) in self.db_buf.iter_mut().zip(&self.mel_buf) {
-                *d = crate::dsp::mel::power_to_db(m);
-            }
             self.dct.apply(&self.db_buf, &mut self.mfcc_buf);
             let mut chroma = [0f32; 12];
             if let Some(fb) = &self.chroma_fb {

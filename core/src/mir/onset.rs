@@ -71,10 +71,20 @@ impl OnsetTracker {
 
     /// Add one frame of mel power.
     pub fn push(&mut self, mel: &[f32]) {
+        let db: Vec<f32> = mel
+            .iter()
+            .map(|&m| crate::dsp::mel::power_to_db(m))
+            .collect();
+        self.push_db(&db);
+    }
+
+    /// Add one frame of mel power already in dB ([`crate::dsp::mel::power_to_db`] of each
+    /// band), for callers that need those dB values themselves (one logarithm per band).
+    pub fn push_db(&mut self, mel_db: &[f32]) {
         let mut frame_peak = f32::NEG_INFINITY;
-        for (d, &m) in self.db.iter_mut().zip(mel) {
-            *d = crate::dsp::mel::power_to_db(m);
-            frame_peak = frame_peak.max(*d);
+        for (d, &m) in self.db.iter_mut().zip(mel_db) {
+            *d = m;
+            frame_peak = frame_peak.max(m);
         }
         self.peak_db = self.peak_db.max(frame_peak);
         let floor = ABS_FLOOR_DB.max(self.peak_db - DYNAMIC_RANGE_DB);
