@@ -505,6 +505,16 @@ pub fn resample(buf: &AudioBuffer, out_rate: u32, quality: Quality) -> Result<Au
 mod tests {
     use super::*;
 
+    /// Two sines and a little deterministic noise.
+    fn test_signal(n: usize) -> Vec<f32> {
+        (0..n)
+            .map(|i| {
+                let t = i as f32;
+                (t * 0.031).sin() * 0.5 + (t * 0.77).sin() * 0.3 + ((i * 7919) % 101) as f32 * 1e-3
+            })
+            .collect()
+    }
+
     /// Runs rubato with the preset's own interpolation (no `Nearest` shortcut).
     fn interpolated(x: &[f32], in_rate: u32, out_rate: u32, q: Quality) -> Vec<f32> {
         let mut p = q.params(in_rate, out_rate);
@@ -525,12 +535,7 @@ mod tests {
 
     #[test]
     fn decimate2_matches_rubato_to_f32_rounding() {
-        let x: Vec<f32> = (0..BLOCK * 12 + 321)
-            .map(|i| {
-                let t = i as f32;
-                (t * 0.031).sin() * 0.5 + (t * 0.77).sin() * 0.3 + ((i * 7919) % 101) as f32 * 1e-3
-            })
-            .collect();
+        let x = test_signal(BLOCK * 12 + 321);
         for q in [Quality::Fast, Quality::Balanced, Quality::Best] {
             for (i, o) in [(44_100, 22_050), (48_000, 24_000)] {
                 let reference = interpolated(&x, i, o, q);
@@ -578,12 +583,7 @@ mod tests {
 
     #[test]
     fn nearest_shortcut_is_bit_identical_to_interpolating() {
-        let x: Vec<f32> = (0..BLOCK * 12)
-            .map(|i| {
-                let t = i as f32;
-                (t * 0.031).sin() * 0.5 + (t * 0.77).sin() * 0.3 + ((i * 7919) % 101) as f32 * 1e-3
-            })
-            .collect();
+        let x = test_signal(BLOCK * 12);
         for q in [Quality::Fast, Quality::Balanced, Quality::Best] {
             for (i, o) in [(44_100, 22_050), (22_050, 44_100)] {
                 assert!(matches!(

@@ -71,21 +71,24 @@ impl OnsetTracker {
 
     /// Add one frame of mel power.
     pub fn push(&mut self, mel: &[f32]) {
-        let db: Vec<f32> = mel
-            .iter()
-            .map(|&m| crate::dsp::mel::power_to_db(m))
-            .collect();
-        self.push_db(&db);
+        for (d, &m) in self.db.iter_mut().zip(mel) {
+            *d = crate::dsp::mel::power_to_db(m);
+        }
+        self.update();
     }
 
     /// Add one frame of mel power already in dB ([`crate::dsp::mel::power_to_db`] of each
     /// band), for callers that need those dB values themselves (one logarithm per band).
     pub fn push_db(&mut self, mel_db: &[f32]) {
-        let mut frame_peak = f32::NEG_INFINITY;
         for (d, &m) in self.db.iter_mut().zip(mel_db) {
             *d = m;
-            frame_peak = frame_peak.max(m);
         }
+        self.update();
+    }
+
+    /// One envelope step from the frame now in `self.db`.
+    fn update(&mut self) {
+        let frame_peak = self.db.iter().fold(f32::NEG_INFINITY, |a, &d| a.max(d));
         self.peak_db = self.peak_db.max(frame_peak);
         let floor = ABS_FLOOR_DB.max(self.peak_db - DYNAMIC_RANGE_DB);
         for d in self.db.iter_mut() {
