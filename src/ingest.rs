@@ -647,13 +647,14 @@ impl Staging {
             _ => PathBuf::from("."),
         };
         std::fs::create_dir_all(&parent).map_err(|e| Error::io(&parent, e))?;
+        // First: a previous output a killed run left set aside goes back in place.
+        quaver_core::output::clear_stale_staging(&parent, &format!(".{name}.ingest-"), out_dir);
         if out_dir.exists() && !replaceable(out_dir)? {
             return Err(Error::invalid(format!(
                 "{} exists and is not an ingest output (no {REPORT_NAME}); refusing to replace it",
                 out_dir.display()
             )));
         }
-        remove_stale(&parent, &name);
         let seq = STAGING_SEQ.fetch_add(1, Ordering::Relaxed);
         let dir = parent.join(format!(".{name}.ingest-{}-{seq}", std::process::id()));
         if dir.exists() {
@@ -671,7 +672,7 @@ impl Staging {
     fn commit(mut self, report: &IngestReport) -> Result<()> {
         let json = serde_json::to_vec_pretty(report).map_err(|e| Error::Internal(e.to_string()))?;
         quaver_core::output::write_atomic(self.dir.join(REPORT_NAME), &json)?;
-        swap_into_place(&self.dir, &self.out_dir)?;
+        quaver_core::output::replace_dir(&self.dir, &self.out_dir)?;
         self.committed = true;
         Ok(())
     }
@@ -692,55 +693,6 @@ fn replaceable(out_dir: &Path) -> Result<bool> {
     }
     let mut entries = std::fs::read_dir(out_dir).map_err(|e| Error::io(out_dir, e))?;
     Ok(entries.next().is_none())
-}
-
-/// Replace `out_dir` by `staged`: rename the old one aside, the new one in, delete the old.
-fn swap_into_place(staged: &Path, out_dir: &Path) -> Result<()> {
-    if out_dir.exists() {
-        let old = staged.with_extension("old");
-        std::fs::rename(out_dir, &old).map_err(|e| Error::io(out_dir, e))?;
-        std::fs::rename(staged, out_dir).map_err(|e| Error::io(out_dir, e))?;
-        let _ = std::fs::remove_dir_all(&old);
-    } else {
-        std::fs::rename(staged, out_dir).map_err(|e| Error::io(out_dir, e))?;
-    }
-    sync_dir(out_dir.parent().unwrap_or(Path::new(".")));
-    Ok(())
-}
-
-fn sync_dir(dir: &Path) {
-    if let Ok(f) = std::fs::File::open(dir) {
-        let _ = f.sync_all();
-    }
-}
-
-/// Remove staging directories `.NAME.ingest-PID-*` left by processes that no longer run.
-fn remove_stale(parent: &Path, name: &str) {
-    let prefix = format!(".{name}.ingest-");
-    let Ok(entries) = std::fs::read_dir(parent) else {
-        return;
-    };
-    for e in entries.flatten() {
-        let file = e.file_name().to_string_lossy().into_owned();
-        let Some(rest) = file.strip_prefix(&prefix) else {
-            continue;
-        };
-        let pid = rest.split(['-', '.']).next().unwrap_or("");
-        if pid.parse::<u32>().is_ok_and(|p| !process_alive(p)) {
-            let _ = std::fs::remove_dir_all(e.path());
-        }
-    }
-}
-
-fn process_alive(pid: u32) -> bool {
-    if pid == std::process::id() {
-        return true;
-    }
-    if cfg!(target_os = "linux") {
-        Path::new(&format!("/proc/{pid}")).exists()
-    } else {
-        true // without a portable check, keep it (only costs disk space)
-    }
 }
 
 /// What [`Watch`] saw.

@@ -371,6 +371,7 @@ fn killed_at_random_points_never_leaves_a_report_with_missing_outputs() {
     // Deterministic pseudo-random kill times (xorshift), spread over a run's length.
     let mut seed = 0x9e37_79b9_u32;
     let mut killed_mid_run = 0;
+    let mut had_output = false;
     for round in 0..50 {
         seed ^= seed << 13;
         seed ^= seed >> 17;
@@ -378,6 +379,7 @@ fn killed_at_random_points_never_leaves_a_report_with_missing_outputs() {
         if round % 5 == 4 {
             // Also from an empty start, not only over a previous output.
             let _ = std::fs::remove_dir_all(&out);
+            had_output = false;
         }
         let delay_ms = 5 + u64::from(seed) % full_ms.max(10);
         let mut child = run();
@@ -389,7 +391,18 @@ fn killed_at_random_points_never_leaves_a_report_with_missing_outputs() {
         let _ = child.wait();
         if out.join("report.json").exists() {
             assert_report_consistent(&out);
+            had_output = true;
         } else {
+            // A complete previous output is never lost: it is in place, or (where directories
+            // cannot be swapped atomically) set aside for the next run to put back.
+            let aside = std::fs::read_dir(tmp.path()).unwrap().flatten().any(|e| {
+                e.file_name().to_string_lossy().ends_with(".old")
+                    && e.path().join("report.json").exists()
+            });
+            assert!(
+                !had_output || aside,
+                "round {round}: the previous output was lost"
+            );
             assert!(
                 !out.exists() || tree(&out).is_empty(),
                 "round {round}: {:?} without report.json",

@@ -572,7 +572,12 @@ fn temp_sibling(out_dir: &Path) -> Result<PathBuf> {
         .ok_or_else(|| Error::invalid(format!("{} is not a directory name", out_dir.display())))?
         .to_string_lossy()
         .into_owned();
-    let tmp = parent.join(format!(".{name}.tmp-{}", std::process::id()));
+    let prefix = format!(".{name}.tmp-");
+    quaver_core::output::clear_stale_staging(&parent, &prefix, out_dir);
+    // Unique per process and call: two packagers in one process may target one directory.
+    static SEQ: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let seq = SEQ.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let tmp = parent.join(format!("{prefix}{}-{seq}", std::process::id()));
     if tmp.exists() {
         std::fs::remove_dir_all(&tmp).map_err(|e| Error::io(&tmp, e))?;
     }
@@ -596,12 +601,6 @@ fn replace_dir(tmp: &Path, out_dir: &Path) -> Result<()> {
                 out_dir.display()
             )));
         }
-        let old = tmp.with_extension("old");
-        std::fs::rename(out_dir, &old).map_err(|e| Error::io(out_dir, e))?;
-        std::fs::rename(tmp, out_dir).map_err(|e| Error::io(out_dir, e))?;
-        let _ = std::fs::remove_dir_all(&old);
-    } else {
-        std::fs::rename(tmp, out_dir).map_err(|e| Error::io(out_dir, e))?;
     }
-    Ok(())
+    quaver_core::output::replace_dir(tmp, out_dir)
 }
