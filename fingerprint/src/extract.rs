@@ -86,6 +86,9 @@ pub struct PeakExtractor {
     /// For each log bin: the fractional FFT bin it reads.
     log_pos: Vec<(usize, f32)>,
     pending: Vec<f32>,
+    /// Start in `pending` of the next frame: consumed samples are dropped only once they are
+    /// many, not after every push (each drain moves the ~1000-sample remainder).
+    head: usize,
     frame_in: Vec<f32>,
     scratch: Vec<realfft::num_complex::Complex<f32>>,
     /// realfft's own scratch, kept so a frame costs no allocation (`process` makes one per call).
@@ -148,6 +151,7 @@ impl PeakExtractor {
             window,
             log_pos,
             pending: Vec::with_capacity(FFT_SIZE * 2),
+            head: 0,
             scratch,
             power: vec![0.0; used_bins],
             ring: VecDeque::with_capacity(2 * PEAK_HALF_FRAMES + 2),
@@ -164,12 +168,16 @@ impl PeakExtractor {
     /// Feed mono samples at [`SAMPLE_RATE`].
     pub fn push(&mut self, samples: &[f32]) {
         self.pending.extend_from_slice(samples);
-        let mut start = 0;
+        let mut start = self.head;
         while self.pending.len() - start >= FFT_SIZE {
             self.frame(start);
             start += HOP;
         }
-        self.pending.drain(..start);
+        if start >= 8 * FFT_SIZE {
+            self.pending.drain(..start);
+            start = 0;
+        }
+        self.head = start;
     }
 
     /// Number of STFT frames analysed so far.
@@ -212,11 +220,7 @@ impl PeakExtractor {
             let p = self.power[i] * (1.0 - fr) + self.power[i + 1] * fr;
             *s = 10.0 * (p + 1e-9).log10();
         }
-        for (k, m) in band_max.iter_mut().enumerate() {
-            let lo = k.saturating_sub(PEAK_HALF_BINS);
-            let hi = (k + PEAK_HALF_BINS).min(N_BINS - 1);
-            *m = max_of(&spec[lo..=hi]);
-        }
+        band_max_into(spec, band_max);
         self.ring.push_back(row);
         self.frames += 1;
         self.advance();
@@ -250,9 +254,9 @@ impl PeakExtractor {
         self.nmax.fill(f32::NEG_INFINITY);
         for fr in &self.ring {
             for (m, &x) in self.nmax.iter_mut().zip(&fr[N_BINS..]) {
-                if x > *m {
-                    *m = x;
-                }
+                // A select, not a conditional store, so that it vectorises (maxps). `m` only
+                // ever takes a non-NaN value, so a NaN neither wins nor hides a larger value.
+                *m = if x > *m { x } else { *m };
             }
         }
         let centre = &self.ring[w];
@@ -319,12 +323,36 @@ impl PeakExtractor {
     }
 }
 
-/// Largest value of `xs` (NaN never wins; -inf for an empty or all-NaN slice), the way the
-/// scan in [`PeakExtractor::advance`] compares (`x > v`).
-#[inline]
-fn max_of(xs: &[f32]) -> f32 {
-    xs.iter()
-        .fold(f32::NEG_INFINITY, |m, &x| if x > m { x } else { m })
+/// `out[k]` = the largest non-NaN value of `spec[k - PEAK_HALF_BINS ..= k + PEAK_HALF_BINS]`
+/// (clipped to the axis; -inf if there is none).
+///
+/// A sliding maximum by doubling (windows of 2, 4, 8, then 8 + 4 overlapping = 11) over the
+/// axis padded with -inf, so each step is one vectorisable pass instead of 11 comparisons per
+/// bin. `f32::max` ignores NaN, so the result is exactly the maximum of the non-NaN values
+/// whatever the grouping, which is all [`PeakExtractor::advance`] relies on.
+fn band_max_into(spec: &[f32], out: &mut [f32]) {
+    const P: usize = PEAK_HALF_BINS;
+    const W: usize = N_BINS + 2 * P;
+    // The doubling below covers exactly 2 * P + 1 = 11 bins.
+    const _: () = assert!(PEAK_HALF_BINS == 5);
+    let mut x = [f32::NEG_INFINITY; W];
+    x[P..P + N_BINS].copy_from_slice(&spec[..N_BINS]);
+    let mut m2 = [f32::NEG_INFINITY; W];
+    for i in 0..W - 1 {
+        m2[i] = x[i].max(x[i + 1]);
+    }
+    let mut m4 = [f32::NEG_INFINITY; W];
+    for i in 0..W - 3 {
+        m4[i] = m2[i].max(m2[i + 2]);
+    }
+    let mut m8 = [f32::NEG_INFINITY; W];
+    for i in 0..W - 7 {
+        m8[i] = m4[i].max(m4[i + 4]);
+    }
+    // x[k..k + 8] and x[k + 7..k + 11]: x[k..=k + 10], i.e. spec[k - 5..=k + 5].
+    for (k, o) in out[..N_BINS].iter_mut().enumerate() {
+        *o = m8[k].max(m4[k + 7]);
+    }
 }
 
 /// Offset of the vertex of the parabola through (-1, a), (0, b), (1, c), clamped to ±0.5.
@@ -385,6 +413,25 @@ mod tests {
         }
         // 440 Hz is bin 36*log2(440/250) = 29.36
         assert!(a.iter().any(|p| (p.f - 29.36).abs() < 0.6), "{a:?}");
+    }
+
+    #[test]
+    fn band_max_is_the_window_maximum() {
+        let mut spec: Vec<f32> = (0..N_BINS)
+            .map(|i| ((i as u32).wrapping_mul(2_654_435_761) >> 20) as f32 - 2000.0)
+            .collect();
+        spec[7] = f32::NAN;
+        spec[N_BINS - 1] = f32::NEG_INFINITY;
+        let mut out = vec![0.0; N_BINS];
+        band_max_into(&spec, &mut out);
+        for k in 0..N_BINS {
+            let lo = k.saturating_sub(PEAK_HALF_BINS);
+            let hi = (k + PEAK_HALF_BINS).min(N_BINS - 1);
+            let want = spec[lo..=hi]
+                .iter()
+                .fold(f32::NEG_INFINITY, |m, &x| if x > m { x } else { m });
+            assert_eq!(out[k], want, "bin {k}");
+        }
     }
 
     #[test]
