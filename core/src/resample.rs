@@ -91,9 +91,9 @@ pub struct Resampler {
     inner: Option<SincFixedIn<f32>>,
     /// Exact 2:1 downsampling runs on [`Decimate2`] instead of `inner` (same filter).
     decim: Option<Decimate2>,
-    /// The `Linear` preset's blocks run on [`SincLinear`] (bit-identical to `inner`) when the
+    /// The `Linear` preset's blocks run on [`SincReplica`] (bit-identical to `inner`) when the
     /// CPU has AVX + FMA.
-    linear: Option<SincLinear>,
+    linear: Option<SincReplica>,
     in_rate: u32,
     out_rate: u32,
     channels: usize,
@@ -162,7 +162,7 @@ impl Resampler {
         };
         let linear = match inner.as_mut() {
             Some(r) if decim.is_none() => {
-                let l = SincLinear::new(r, quality.params(in_rate, out_rate), in_rate, out_rate);
+                let l = SincReplica::new(r, quality.params(in_rate, out_rate), in_rate, out_rate);
                 r.reset();
                 l
             }
@@ -505,9 +505,10 @@ fn decimate_tail(
     }
 }
 
-/// rubato 0.16's `SincFixedIn` with `Linear` interpolation and its AVX + FMA interpolator,
-/// re-run bit for bit (the [`Quality::Fast`] preset at ratios off the table: 44.1 / 48 kHz to
-/// the fingerprinter's 8 kHz, for one).
+/// rubato 0.16's `SincFixedIn` with `Linear` or `Nearest` interpolation and its AVX + FMA
+/// interpolator, re-run bit for bit (the [`Quality::Fast`] preset at ratios off the table:
+/// 44.1 kHz to the fingerprinter's 8 kHz, for one; `Nearest` at table-aligned ratios other than
+/// 2:1, such as 48 -> 8 kHz).
 ///
 /// Hand-written because rubato computes one output at a time: two 64-tap dot products, each a
 /// single chain of eight dependent FMAs plus a horizontal sum, behind a trait object and bounds
@@ -516,10 +517,10 @@ fn decimate_tail(
 /// then four outputs run together: eight independent accumulator chains, each doing exactly
 /// rubato's operations in rubato's order (same FMA lanes, same horizontal sum, same
 /// interpolation formula), so every output has the same bits. The filter table is read back
-/// from rubato's own interpolator (its response to unit impulses), and [`SincLinear::new`]
+/// from rubato's own interpolator (its response to unit impulses), and [`SincReplica::new`]
 /// checks the whole thing against the rubato resampler on test blocks; any difference (another
 /// rubato version, say) and the caller keeps rubato.
-struct SincLinear {
+struct SincReplica {
     /// `nbr_sincs` filters of `len` taps, flat; filter `s` is `table[s * len..(s + 1) * len]`.
     table: Vec<f32>,
     len: usize,
@@ -531,18 +532,20 @@ struct SincLinear {
     /// rubato's `last_index`: position of the previous output relative to the block start.
     last_index: f64,
     /// Scratch: the current block's output positions.
-    pos: Vec<LinearPos>,
+    pos: Vec<SincPos>,
+    /// `Nearest` interpolation: one filter per output (`w1`, `s1`, `frac` unused).
+    nearest: bool,
 }
 
-impl std::fmt::Debug for SincLinear {
+impl std::fmt::Debug for SincReplica {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "SincLinear({} taps x {})", self.len, self.nbr_sincs)
+        write!(f, "SincReplica({} taps x {})", self.len, self.nbr_sincs)
     }
 }
 
 /// One output of a block: the two filters' starts in `buffer` / `table`, and the fraction.
 #[derive(Clone, Copy, Debug)]
-struct LinearPos {
+struct SincPos {
     w0: usize,
     s0: usize,
     w1: usize,
@@ -550,7 +553,7 @@ struct LinearPos {
     frac: f32,
 }
 
-impl SincLinear {
+impl SincReplica {
     /// `None` unless the CPU has AVX + FMA (what makes rubato pick its AVX interpolator), the
     /// preset is `Linear`, and the replica matches `r` bit for bit on test blocks.
     ///
@@ -566,8 +569,12 @@ impl SincLinear {
             use rubato::sinc_interpolator::{
                 sinc_interpolator_avx::AvxInterpolator, SincInterpolator,
             };
-            if !matches!(params.interpolation, SincInterpolationType::Linear)
-                || !std::arch::is_x86_feature_detected!("avx")
+            let nearest = match params.interpolation {
+                SincInterpolationType::Linear => false,
+                SincInterpolationType::Nearest => true,
+                _ => return None,
+            };
+            if !std::arch::is_x86_feature_detected!("avx")
                 || !std::arch::is_x86_feature_detected!("fma")
             {
                 return None;
@@ -601,7 +608,7 @@ impl SincLinear {
                     table[s * len + p] = interp.get_sinc_interpolated(&wave, len - p, s);
                 }
             }
-            let mut me = SincLinear {
+            let mut me = SincReplica {
                 table,
                 len,
                 nbr_sincs,
@@ -609,6 +616,7 @@ impl SincLinear {
                 buffer: vec![vec![0.0; BLOCK + 2 * len]; r.nbr_channels()],
                 last_index: -((len / 2) as f64),
                 pos: Vec::new(),
+                nearest,
             };
             // Check against rubato itself on a few blocks of a deterministic broadband signal.
             let ch = r.nbr_channels();
@@ -665,7 +673,7 @@ impl SincLinear {
             b[2 * len..2 * len + BLOCK].copy_from_slice(&i.as_ref()[..BLOCK]);
         }
         #[cfg(target_arch = "x86_64")]
-        // SAFETY: `new` only builds a `SincLinear` when the CPU has AVX and FMA.
+        // SAFETY: `new` only builds a `SincReplica` when the CPU has AVX and FMA.
         unsafe {
             self.positions_avx(end_idx)
         };
@@ -681,10 +689,14 @@ impl SincLinear {
         for (b, o) in self.buffer.iter().zip(out.iter_mut()) {
             let o = &mut o.as_mut()[..n];
             #[cfg(target_arch = "x86_64")]
-            // SAFETY: `new` only builds a `SincLinear` when the CPU has AVX and FMA; every read
+            // SAFETY: `new` only builds a `SincReplica` when the CPU has AVX and FMA; every read
             // is in bounds (asserted just above; `len` is a multiple of 8).
             unsafe {
-                linear_avx(b, &self.table, len, &self.pos, o)
+                if self.nearest {
+                    nearest_avx(b, &self.table, len, &self.pos, o)
+                } else {
+                    linear_avx(b, &self.table, len, &self.pos, o)
+                }
             };
             #[cfg(not(target_arch = "x86_64"))]
             let _ = (b, o);
@@ -692,7 +704,7 @@ impl SincLinear {
         n
     }
 
-    /// [`SincLinear::positions`] compiled with AVX, so that `floor` is one instruction rather
+    /// [`SincReplica::positions`] compiled with AVX, so that `floor` is one instruction rather
     /// than a libm call (the same exact result).
     ///
     /// # Safety
@@ -710,8 +722,27 @@ impl SincLinear {
         let factor = self.nbr_sincs as isize;
         self.pos.clear();
         let mut idx = self.last_index;
+        let w = |i: isize| (i + 2 * len as isize) as usize;
         while idx < end_idx as f64 {
             idx += self.t_ratio;
+            if self.nearest {
+                // rubato's `get_nearest_time`, step for step.
+                let mut index = idx.floor() as isize;
+                let mut sub = ((idx - idx.floor()) * factor as f64).round() as isize;
+                if sub >= factor {
+                    sub -= factor;
+                    index += 1;
+                }
+                let (w0, s0) = (w(index), sub as usize * len);
+                self.pos.push(SincPos {
+                    w0,
+                    s0,
+                    w1: w0,
+                    s1: s0,
+                    frac: 0.0,
+                });
+                continue;
+            }
             // rubato's `get_nearest_times_2` and fraction, step for step.
             let mut index = idx.floor() as isize;
             let mut sub = ((idx - idx.floor()) * factor as f64).floor() as isize;
@@ -723,8 +754,7 @@ impl SincLinear {
             }
             let scaled = idx * factor as f64;
             let frac = (scaled - scaled.floor()) as f32;
-            let w = |i: isize| (i + 2 * len as isize) as usize;
-            self.pos.push(LinearPos {
+            self.pos.push(SincPos {
                 w0: w(i0),
                 s0: s0 as usize * len,
                 w1: w(index),
@@ -745,17 +775,9 @@ impl SincLinear {
 /// `len` a multiple of 8.
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx,fma")]
-unsafe fn linear_avx(buf: &[f32], table: &[f32], len: usize, pos: &[LinearPos], out: &mut [f32]) {
+unsafe fn linear_avx(buf: &[f32], table: &[f32], len: usize, pos: &[SincPos], out: &mut [f32]) {
     use std::arch::x86_64::*;
-    #[inline(always)]
-    unsafe fn hsum(acc: __m256) -> f32 {
-        // Exactly rubato's reduction: high half + low half, then two horizontal adds.
-        let high = _mm256_extractf128_ps(acc, 1);
-        let low = _mm_add_ps(high, _mm256_castps256_ps128(acc));
-        let t2 = _mm_hadd_ps(low, low);
-        let t1 = _mm_hadd_ps(t2, t2);
-        _mm_cvtss_f32(t1)
-    }
+    let hsum = |a| hsum_rubato(a);
     let (b, t) = (buf.as_ptr(), table.as_ptr());
     let mut chunks = pos.chunks_exact(4);
     let mut o = 0;
@@ -803,6 +825,69 @@ unsafe fn linear_avx(buf: &[f32], table: &[f32], len: usize, pos: &[LinearPos], 
         *out.get_unchecked_mut(o) = y0 + p.frac * (y1 - y0);
         o += 1;
     }
+}
+
+/// rubato's `Nearest` step: one dot product per output (see [`linear_avx`]), eight outputs at
+/// a time.
+///
+/// # Safety
+/// As for [`linear_avx`].
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx,fma")]
+unsafe fn nearest_avx(buf: &[f32], table: &[f32], len: usize, pos: &[SincPos], out: &mut [f32]) {
+    use std::arch::x86_64::*;
+    let (b, t) = (buf.as_ptr(), table.as_ptr());
+    let mut chunks = pos.chunks_exact(8);
+    let mut o = 0;
+    for group in &mut chunks {
+        let mut acc = [_mm256_setzero_ps(); 8];
+        let mut k = 0;
+        while k < len {
+            for (a, p) in acc.iter_mut().zip(group) {
+                *a = _mm256_fmadd_ps(
+                    _mm256_loadu_ps(b.add(p.w0 + k)),
+                    _mm256_loadu_ps(t.add(p.s0 + k)),
+                    *a,
+                );
+            }
+            k += 8;
+        }
+        for (j, a) in acc.iter().enumerate() {
+            *out.get_unchecked_mut(o + j) = hsum_rubato(*a);
+        }
+        o += 8;
+    }
+    for p in chunks.remainder() {
+        let mut a = _mm256_setzero_ps();
+        let mut k = 0;
+        while k < len {
+            a = _mm256_fmadd_ps(
+                _mm256_loadu_ps(b.add(p.w0 + k)),
+                _mm256_loadu_ps(t.add(p.s0 + k)),
+                a,
+            );
+            k += 8;
+        }
+        *out.get_unchecked_mut(o) = hsum_rubato(a);
+        o += 1;
+    }
+}
+
+/// Exactly rubato's reduction of an AVX accumulator: high half + low half, then two
+/// horizontal adds.
+///
+/// # Safety
+/// The CPU must support AVX.
+#[cfg(target_arch = "x86_64")]
+#[inline]
+#[target_feature(enable = "avx")]
+unsafe fn hsum_rubato(acc: std::arch::x86_64::__m256) -> f32 {
+    use std::arch::x86_64::*;
+    let high = _mm256_extractf128_ps(acc, 1);
+    let low = _mm_add_ps(high, _mm256_castps256_ps128(acc));
+    let t2 = _mm_hadd_ps(low, low);
+    let t1 = _mm_hadd_ps(t2, t2);
+    _mm_cvtss_f32(t1)
 }
 
 /// `round(frames * out_rate / in_rate)` without floating-point error.
@@ -892,21 +977,26 @@ mod tests {
     }
 
     #[test]
-    fn sinc_linear_is_bit_identical_to_rubato() {
+    fn sinc_replica_is_bit_identical_to_rubato() {
         let x = test_signal(BLOCK * 9 + 100);
-        for (i, o) in [
-            (44_100, 8_000),
-            (48_000, 8_000),
-            (22_050, 8_000),
-            (32_000, 44_100),
+        // Linear (Fast off the table) and Nearest (table-aligned, not 2:1) cases; `interpolated`
+        // runs rubato with the preset's own interpolation, which equals `Nearest` bit for bit on
+        // the table (fraction 0).
+        for (q, i, o) in [
+            (Quality::Fast, 44_100, 8_000),
+            (Quality::Fast, 48_000, 8_000),
+            (Quality::Fast, 22_050, 8_000),
+            (Quality::Fast, 32_000, 44_100),
+            (Quality::Balanced, 44_100, 11_025),
+            (Quality::Best, 48_000, 12_000),
         ] {
-            let reference = interpolated(&x, i, o, Quality::Fast);
-            let mut r = Resampler::new(i, o, 1, Quality::Fast).unwrap();
+            let reference = interpolated(&x, i, o, q);
+            let mut r = Resampler::new(i, o, 1, q).unwrap();
             #[cfg(target_arch = "x86_64")]
             if std::arch::is_x86_feature_detected!("avx")
                 && std::arch::is_x86_feature_detected!("fma")
             {
-                assert!(r.linear.is_some(), "{i} -> {o}");
+                assert!(r.linear.is_some(), "{q:?} {i} -> {o}");
             }
             let mut y = Vec::new();
             for c in x.chunks(777) {
@@ -914,7 +1004,7 @@ mod tests {
             }
             assert!(y.len() <= reference.len() && y.len() > reference.len() - BLOCK);
             for (a, b) in y.iter().zip(&reference) {
-                assert_eq!(a.to_bits(), b.to_bits(), "{i} -> {o}");
+                assert_eq!(a.to_bits(), b.to_bits(), "{q:?} {i} -> {o}");
             }
         }
     }
