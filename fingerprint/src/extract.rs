@@ -424,13 +424,13 @@ mod tests {
         spec[N_BINS - 1] = f32::NEG_INFINITY;
         let mut out = vec![0.0; N_BINS];
         band_max_into(&spec, &mut out);
-        for k in 0..N_BINS {
+        for (k, &got) in out.iter().enumerate() {
             let lo = k.saturating_sub(PEAK_HALF_BINS);
             let hi = (k + PEAK_HALF_BINS).min(N_BINS - 1);
             let want = spec[lo..=hi]
                 .iter()
                 .fold(f32::NEG_INFINITY, |m, &x| if x > m { x } else { m });
-            assert_eq!(out[k], want, "bin {k}");
+            assert_eq!(got, want, "bin {k}");
         }
     }
 
