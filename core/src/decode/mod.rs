@@ -240,7 +240,7 @@ impl Decoder {
         // would poison every analyser downstream, so they become silence, with a warning.
         let mut bad = 0u64;
         for ch in &mut self.scratch {
-            if !ch.iter().all(|s| s.is_finite()) {
+            if !all_finite(ch) {
                 for s in ch.iter_mut().filter(|s| !s.is_finite()) {
                     *s = 0.0;
                     bad += 1;
@@ -286,6 +286,20 @@ impl Iterator for Decoder {
     }
 }
 
+/// True when no sample is NaN or ±inf.
+///
+/// Branch-free over blocks (an exponent-bits test OR-ed together), so it vectorises; the plain
+/// `iter().all(is_finite)` exits per sample and ran one sample per cycle, ~2.5 % of a
+/// `quaver fp index` profile.
+fn all_finite(x: &[f32]) -> bool {
+    const EXP: u32 = 0x7f80_0000;
+    x.chunks(256).all(|c| {
+        c.iter()
+            .fold(0u32, |bad, s| bad | u32::from(s.to_bits() & EXP == EXP))
+            == 0
+    })
+}
+
 /// Probe an input: container, codec, format, exact length after gapless trimming, tags.
 /// Reads headers only; when the container does not state the length (MP3 without a Xing/LAME
 /// header, raw ADTS), packets are counted without being decoded.
@@ -310,4 +324,25 @@ pub fn probe_with(input: impl Into<Input>, opts: &DecodeOptions) -> Result<Audio
 /// Decode a whole input to one planar buffer.
 pub fn decode_all(input: impl Into<Input>) -> Result<AudioBuffer> {
     Decoder::open(input)?.read_all()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::all_finite;
+
+    #[test]
+    fn all_finite_finds_every_non_finite_value() {
+        let mut x: Vec<f32> = (0..1000).map(|i| (i as f32 * 0.37).sin() * 1e30).collect();
+        x.push(f32::MAX);
+        x.push(f32::MIN_POSITIVE / 2.0); // subnormal: finite
+        assert!(all_finite(&x));
+        assert!(all_finite(&[]));
+        for bad in [f32::NAN, f32::INFINITY, f32::NEG_INFINITY, -f32::NAN] {
+            for at in [0, 255, 256, 700, x.len() - 1] {
+                let mut y = x.clone();
+                y[at] = bad;
+                assert!(!all_finite(&y), "{bad} at {at}");
+            }
+        }
+    }
 }

@@ -1,6 +1,6 @@
 //! Every format but Ogg Opus, through symphonia.
 
-use symphonia::core::audio::{AudioBuffer as SymBuffer, Signal};
+use symphonia::core::audio::{AudioBuffer as SymBuffer, AudioBufferRef, Signal};
 use symphonia::core::codecs::{CodecParameters, DecoderOptions, CODEC_TYPE_NULL};
 use symphonia::core::errors::Error as SymError;
 use symphonia::core::formats::{FormatOptions, FormatReader};
@@ -384,6 +384,21 @@ impl SymphoniaStream {
                 continue;
             }
             let spec = *decoded.spec();
+            // Float decoders (Vorbis, MP3, AAC) already hold planar f32: copy the window straight
+            // out instead of converting into `planar` first (one pass over the PCM less; the
+            // values are the same, `convert` is a copy for f32).
+            if let AudioBufferRef::F32(f) = &decoded {
+                let Some((start, end)) = self.window.take(n) else {
+                    continue;
+                };
+                let ch = spec.channels.count();
+                out.resize(ch, Vec::new());
+                for (c, o) in out.iter_mut().enumerate() {
+                    o.clear();
+                    o.extend_from_slice(&f.chan(c)[start..end]);
+                }
+                return Ok(Some(()));
+            }
             let reuse = self
                 .planar
                 .as_ref()
