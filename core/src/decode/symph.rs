@@ -391,12 +391,7 @@ impl SymphoniaStream {
                 let Some((start, end)) = self.window.take(n) else {
                     continue;
                 };
-                let ch = spec.channels.count();
-                out.resize(ch, Vec::new());
-                for (c, o) in out.iter_mut().enumerate() {
-                    o.clear();
-                    o.extend_from_slice(&f.chan(c)[start..end]);
-                }
+                copy_window(f, start, end, out);
                 return Ok(Some(()));
             }
             let reuse = self
@@ -411,14 +406,18 @@ impl SymphoniaStream {
             let Some((start, end)) = self.window.take(n) else {
                 continue;
             };
-            let ch = spec.channels.count();
-            out.resize(ch, Vec::new());
-            for (c, o) in out.iter_mut().enumerate() {
-                o.clear();
-                o.extend_from_slice(&planar.chan(c)[start..end]);
-            }
+            copy_window(planar, start, end, out);
             return Ok(Some(()));
         }
+    }
+}
+
+/// Frames `start..end` of every channel of `buf` into `out` (one Vec per channel, reused).
+fn copy_window(buf: &SymBuffer<f32>, start: usize, end: usize, out: &mut Vec<Vec<f32>>) {
+    out.resize(buf.spec().channels.count(), Vec::new());
+    for (c, o) in out.iter_mut().enumerate() {
+        o.clear();
+        o.extend_from_slice(&buf.chan(c)[start..end]);
     }
 }
 
