@@ -27,7 +27,8 @@ use quaver_core::output::AtomicFile;
 use crate::hash::{Landmark, HASH_BITS};
 
 const MAGIC: &[u8; 8] = b"QFPSEG01";
-const VERSION: u32 = 1;
+/// 2: peaks from band-maximum log bins with FFT-refined frequencies (1: point-sampled).
+const VERSION: u32 = 2;
 const HEADER: usize = 8 + 6 * 4;
 /// Most tracks in one segment.
 pub const MAX_TRACKS: usize = 1 << 12;
@@ -160,8 +161,14 @@ impl Segment {
         if map.len() < HEADER || &map[..8] != MAGIC {
             return Err(bad("bad magic"));
         }
-        if rd32(&map, 8) != VERSION {
-            return Err(bad("unsupported version"));
+        let version = rd32(&map, 8);
+        if version != VERSION {
+            // Version 1: peaks from point-sampled log bins (before the band maximum and the
+            // FFT-bin frequency refinement); its hashes do not match this build's queries.
+            return Err(Error::Unsupported(format!(
+                "index segment {}: format version {version}, this build reads version                  {VERSION}: rebuild the index (quaver fp index)",
+                path.display()
+            )));
         }
         let n_tracks = rd32(&map, 12) as usize;
         let dir_bits = rd32(&map, 16);
