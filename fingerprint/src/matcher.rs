@@ -119,6 +119,14 @@ pub struct Match {
     pub score: f64,
 }
 
+/// One track's postings under a query's probes (see [`FingerprintIndex::track_hits`]).
+struct TrackHits {
+    /// (probe time on the reference axis, reference frame, query anchor)
+    hits: Vec<(f32, u32, u16)>,
+    /// Probes looked up.
+    probes: usize,
+}
+
 struct Candidate {
     seg: usize,
     local: u32,
@@ -152,6 +160,19 @@ fn ln_poisson_tail(m: u32, lambda: f64) -> f64 {
         }
     }
     (ln_pm + sum.ln()).min(0.0)
+}
+
+/// Chance rate `λ` of votes in one 3-frame offset window of a track with `frames` frames, from
+/// `off_line` votes of the track elsewhere, under `probes` probes.
+///
+/// The off-line votes estimate it, but they can be none at all (a short track, a query that
+/// shares a few exact tones with it), and `λ = 0` would make any three aligned votes
+/// infinitely significant. The floor is the rate of uniformly spread hashes: each of the
+/// track's ~1 landmark per frame meets a probe with chance `probes / 2^HASH_BITS` (real hashes
+/// cluster, so real chance rates are higher; the floor only stops the estimate from vanishing).
+fn chance_rate(off_line: u32, probes: usize, frames: f64) -> f64 {
+    let uniform = probes as f64 / (1u64 << crate::hash::HASH_BITS) as f64;
+    (3.0 * off_line as f64 / frames).max(3.0 * uniform)
 }
 
 impl FingerprintIndex {
@@ -251,7 +272,14 @@ impl FingerprintIndex {
                             .push(seg_bits | ((local as u64) << 40) | (bin << 16) | anchor as u64);
                     }
                 }
-                score_votes(&mut sc.votes, &self.segments, ln_c, scale, top)
+                score_votes(
+                    &mut sc.votes,
+                    &self.segments,
+                    ln_c,
+                    scale,
+                    top,
+                    probes.len(),
+                )
             })
         };
         let mut all: Vec<Candidate> = if shards.len() > 1 && probes.len() > 256 {
@@ -409,7 +437,7 @@ impl FingerprintIndex {
         let mut best: Option<(Match, Candidate)> = None;
         for (k, &h) in hyps.iter().enumerate() {
             let hits = self.track_hits(&sp, SCREEN_FANOUT, c.seg, c.local, h);
-            let Some(cand) = self.track_candidate(&hits, c.seg, c.local, h, nh) else {
+            let Some(cand) = self.track_candidate(&hits.hits, c.seg, c.local, h, nh) else {
                 continue;
             };
             let m = self.verify_hits(&hits, &cand, true);
@@ -502,7 +530,7 @@ impl FingerprintIndex {
         seg_i: usize,
         local: u32,
         scale: Scale,
-    ) -> Vec<(f32, u32, u16)> {
+    ) -> TrackHits {
         let mut probes = Vec::new();
         query_landmarks_with(peaks, scale, fanout, &mut probes);
         let seg = &self.segments[seg_i].seg;
@@ -519,19 +547,22 @@ impl FingerprintIndex {
                 hits.push((p.t, decode_posting(raw).1, p.anchor));
             }
         }
-        hits
+        TrackHits {
+            hits,
+            probes: probes.len(),
+        }
     }
 
     /// [`Self::verify`] on collected [`Self::track_hits`].
-    fn verify_hits(&self, hits: &[(f32, u32, u16)], c: &Candidate, own_background: bool) -> Match {
+    fn verify_hits(&self, hits: &TrackHits, c: &Candidate, own_background: bool) -> Match {
         let a = c.scale.time_factor as f64;
         let seg = &self.segments[c.seg].seg;
         // (raw query time, reference frame, query anchor)
         let mut pts: Vec<(f64, f64, u16)> = Vec::new();
         // every vote of this track under these probes, at any offset (distinct offset bin and
         // query anchor, as the voting pass counts them): the chance background
-        let mut track_votes: Vec<(i32, u16)> = Vec::with_capacity(hits.len());
-        for &(t, frame, anchor) in hits {
+        let mut track_votes: Vec<(i32, u16)> = Vec::with_capacity(hits.hits.len());
+        for &(t, frame, anchor) in &hits.hits {
             track_votes.push(((frame as f32 - t).round() as i32, anchor));
             // A band wider than the inlier tolerance: the hypotheses are 1.5 % apart, so the
             // true line can drift a few frames off the hypothesis' over a 10 s query (a 5 %
@@ -583,7 +614,8 @@ impl FingerprintIndex {
         let score = if own_background {
             track_votes.sort_unstable();
             track_votes.dedup();
-            let lambda = 3.0 * (track_votes.len() as u32).saturating_sub(m) as f64 / frames;
+            let off_line = (track_votes.len() as u32).saturating_sub(m);
+            let lambda = chance_rate(off_line, hits.probes, frames);
             -(c.ln_c + ln_poisson_tail(m, lambda)) / std::f64::consts::LN_10
         } else {
             (-(c.ln_c + ln_poisson_tail(m, c.lambda)) / std::f64::consts::LN_10).min(c.score)
@@ -677,6 +709,7 @@ fn score_votes(
     ln_c: f64,
     scale: Scale,
     top: usize,
+    probes: usize,
 ) -> Vec<Candidate> {
     if votes.is_empty() {
         return Vec::new();
@@ -723,7 +756,7 @@ fn score_votes(
                 .map(|t| t.frames)
                 .unwrap_or(1)
                 .max(100) as f64;
-            let lambda = 3.0 * (total - best) as f64 / frames;
+            let lambda = chance_rate(total - best, probes, frames);
             let score = -(ln_c + ln_poisson_tail(best, lambda)) / std::f64::consts::LN_10;
             out.push(Candidate {
                 seg,

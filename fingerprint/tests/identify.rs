@@ -261,3 +261,76 @@ fn scan_finds_every_excerpt_of_a_dj_mix() {
     }
     assert!((segs[2].time_factor - 1.03).abs() < 0.01);
 }
+
+/// A pure-tone melody at 8 kHz: one sine at a time, notes of an equal-tempered two-octave
+/// scale (220–880 Hz), 0.15–0.4 s each with short fades — the kind of test tone the bindings'
+/// tests generate. Two such melodies share exact pitches, so short stretches of them hash alike.
+fn tone_melody(seed: u64, secs: f32) -> Vec<f32> {
+    let mut rng = Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1);
+    let n = (secs * SR) as usize;
+    let mut out = Vec::with_capacity(n);
+    let mut phase = 0.0f32;
+    while out.len() < n {
+        let semis = (rng.next() % 25) as f32;
+        let f = 220.0 * 2f32.powf(semis / 12.0);
+        let len = ((0.15 + 0.25 * rng.unit()) * SR) as usize;
+        let fade = (0.01 * SR) as usize;
+        for i in 0..len {
+            let env = (i.min(len - 1 - i) as f32 / fade as f32).min(1.0);
+            out.push(0.5 * env * phase.sin());
+            phase = (phase + 2.0 * std::f32::consts::PI * f / SR) % (2.0 * std::f32::consts::PI);
+        }
+    }
+    out.truncate(n);
+    out
+}
+
+/// Regression: a query that shares only a few exact landmarks with a short catalog track, and
+/// no other vote of that track, once scored as a near-certain match (no off-line votes gave a
+/// chance rate of zero). Other melodies, sped up or not, must stay below the threshold while
+/// an excerpt of a catalog melody is found.
+#[test]
+fn pure_tone_melodies_do_not_match_each_other() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut idx = FingerprintIndex::open(dir.path(), &IndexOptions::default()).unwrap();
+    let cat: Vec<(String, Vec<f32>)> = (0..2)
+        .map(|k| (format!("melody-{k}"), tone_melody(1000 + k, 8.0)))
+        .collect();
+    idx.add(
+        cat.iter()
+            .map(|(id, x)| (id.clone(), track_print_from_pcm(x)))
+            .collect(),
+    )
+    .unwrap();
+    let opts = QueryOptions {
+        min_score: 0.0,
+        ..QueryOptions::default()
+    };
+    let mut worst: (f64, u64) = (0.0, 0);
+    for seed in 0..40u64 {
+        let q = tone_melody(seed, 3.0);
+        let best = idx
+            .query_peaks(&query_peaks_from_pcm(&q), &opts)
+            .first()
+            .map_or(0.0, |m| m.score);
+        if best > worst.0 {
+            worst = (best, seed);
+        }
+    }
+    eprintln!(
+        "best score of 40 other melodies: {:.2} (seed {})",
+        worst.0, worst.1
+    );
+    assert!(
+        worst.0 < quaver_fingerprint::DEFAULT_MIN_SCORE,
+        "melody seed {} matched with score {:.2}",
+        worst.1,
+        worst.0
+    );
+    let hit = idx.query_peaks(
+        &query_peaks_from_pcm(&excerpt(&cat[1].1, 3.0, 3.0)),
+        &QueryOptions::default(),
+    );
+    assert_eq!(hit.first().map(|m| m.track.as_str()), Some("melody-1"));
+    assert!((hit[0].offset_s - 3.0).abs() <= 0.05, "{:?}", hit[0]);
+}
