@@ -8,7 +8,9 @@
 //! `QFP_BENCH_TRACKS` (default 2000; the issue's scaling point is 10000) four-minute tracks with
 //! the hash statistics of real music (peaks that fall outside the analysed band are dropped).
 //! Queries are 5 s excerpts of the clips with white noise at 10 dB SNR, so the true track is
-//! among the catalog (track 0 holds the clips unshifted).
+//! among the catalog (track 0 holds the clips unshifted), and a second set of excerpts sped up
+//! or slowed down by 2 or 5 % (tempo and pitch together) with white noise at 15 dB, which only
+//! the scale search finds. `QFP_BENCH_SHARDS` (default 4) sets the index's shard count.
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use quaver_fingerprint::extract::{extract_peaks, ExtractConfig, Peak, SAMPLE_RATE};
@@ -54,6 +56,34 @@ impl Lcg {
     }
 }
 
+/// A 5 s excerpt of `x` at a pseudo-random position, played `speed` times as fast (linear
+/// interpolation: tempo and pitch change together), with white noise at `snr_db`.
+fn noisy_excerpt(x: &[f32], speed: f32, snr_db: f32, rng: &mut Lcg) -> Vec<f32> {
+    let len = 5 * SAMPLE_RATE as usize;
+    let need = (len as f32 * speed) as usize + 2;
+    let s = rng.next() as usize % (x.len() - need);
+    let q: Vec<f32> = (0..len)
+        .map(|i| {
+            let p = i as f32 * speed;
+            let (k, fr) = (p as usize, p.fract());
+            x[s + k] * (1.0 - fr) + x[s + k + 1] * fr
+        })
+        .collect();
+    let p = q.iter().map(|v| v * v).sum::<f32>() / len as f32;
+    let sd = (p / 10f32.powf(snr_db / 10.0)).sqrt();
+    q.iter()
+        .map(|v| v + sd * ((rng.next() % 2001) as f32 / 1000.0 - 1.0) * 1.73)
+        .collect()
+}
+
+/// Shards of the bench index: `QFP_BENCH_SHARDS` (default 4).
+fn shards() -> u32 {
+    std::env::var("QFP_BENCH_SHARDS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(4)
+}
+
 fn build(dir: &std::path::Path, audio: &[Vec<f32>], n_tracks: usize) -> FingerprintIndex {
     let blocks: Vec<(Vec<Peak>, f32)> = audio
         .iter()
@@ -62,7 +92,7 @@ fn build(dir: &std::path::Path, audio: &[Vec<f32>], n_tracks: usize) -> Fingerpr
             (p, frames as f32)
         })
         .collect();
-    let mut idx = FingerprintIndex::open(dir, &IndexOptions { shards: 4 }).unwrap();
+    let mut idx = FingerprintIndex::open(dir, &IndexOptions { shards: shards() }).unwrap();
     let mut rng = Lcg(42);
     let t = std::time::Instant::now();
     for start in (0..n_tracks).step_by(1000) {
@@ -147,7 +177,7 @@ fn latency(c: &mut Criterion) {
     let idx = match std::env::var_os("QFP_BENCH_DB") {
         Some(d) => {
             let d = std::path::PathBuf::from(d).join(format!("tracks-{n}"));
-            match FingerprintIndex::open(&d, &IndexOptions { shards: 4 }) {
+            match FingerprintIndex::open(&d, &IndexOptions { shards: shards() }) {
                 Ok(idx) if idx.stats().tracks == n as u64 => idx,
                 _ => {
                     let _ = std::fs::remove_dir_all(&d);
@@ -159,16 +189,16 @@ fn latency(c: &mut Criterion) {
     };
     let mut rng = Lcg(7);
     let queries: Vec<Vec<f32>> = (0..32)
+        .map(|i| noisy_excerpt(&audio[i % audio.len()], 1.0, 10.0, &mut rng))
+        .collect();
+    // The same kind of excerpts sped up or slowed down (tempo and pitch together) by 2 or 5 %,
+    // with white noise at 15 dB: they are found only by the scale search, so they also time
+    // the full search (every hypothesis voted when no early one is sure).
+    let mut rng = Lcg(11);
+    let sped: Vec<Vec<f32>> = (0..32)
         .map(|i| {
-            let x = &audio[i % audio.len()];
-            let len = 5 * SAMPLE_RATE as usize;
-            let s = rng.next() as usize % (x.len() - len);
-            let q = &x[s..s + len];
-            let p = q.iter().map(|v| v * v).sum::<f32>() / len as f32;
-            let sd = (p / 10.0).sqrt();
-            q.iter()
-                .map(|v| v + sd * ((rng.next() % 2001) as f32 / 1000.0 - 1.0) * 1.73)
-                .collect()
+            let f = [1.02, 0.98, 1.05, 0.95][i % 4];
+            noisy_excerpt(&audio[(i * 7 + 3) % audio.len()], f, 15.0, &mut rng)
         })
         .collect();
     // Per-query wall times for p50 / p95, on one thread: the query runs inside a one-thread
@@ -178,30 +208,35 @@ fn latency(c: &mut Criterion) {
         .num_threads(1)
         .build()
         .unwrap();
-    let mut times = Vec::new();
-    let mut cpu = Vec::new();
-    let mut hits = 0;
-    for q in queries.iter().cycle().take(128) {
-        let t = std::time::Instant::now();
-        let (m, c) = one.install(|| {
-            let c0 = thread_cpu_ms();
-            let m = idx.query_peaks(&query_peaks_from_pcm(q), &opts);
-            (m, thread_cpu_ms() - c0)
-        });
-        times.push(t.elapsed().as_secs_f64() * 1e3);
-        cpu.push(c);
-        hits += !m.is_empty() as usize;
+    for (what, set) in [
+        ("5 s query, white noise 10 dB", &queries),
+        ("5 s query, speed ±2/±5 % + noise 15 dB", &sped),
+    ] {
+        let mut times = Vec::new();
+        let mut cpu = Vec::new();
+        let mut hits = 0;
+        for q in set.iter().cycle().take(128) {
+            let t = std::time::Instant::now();
+            let (m, c) = one.install(|| {
+                let c0 = thread_cpu_ms();
+                let m = idx.query_peaks(&query_peaks_from_pcm(q), &opts);
+                (m, thread_cpu_ms() - c0)
+            });
+            times.push(t.elapsed().as_secs_f64() * 1e3);
+            cpu.push(c);
+            hits += !m.is_empty() as usize;
+        }
+        times.sort_by(f64::total_cmp);
+        cpu.sort_by(f64::total_cmp);
+        eprintln!(
+            "core latency, {what}, {n} tracks: p50 {:.2} ms, p95 {:.2} ms; {hits}/128 matched \
+             (thread CPU time p50 {:.2} ms, p95 {:.2} ms)",
+            times[times.len() / 2],
+            times[times.len() * 95 / 100],
+            cpu[cpu.len() / 2],
+            cpu[cpu.len() * 95 / 100]
+        );
     }
-    times.sort_by(f64::total_cmp);
-    cpu.sort_by(f64::total_cmp);
-    eprintln!(
-        "core latency, 5 s query, {n} tracks: p50 {:.2} ms, p95 {:.2} ms; {hits}/128 matched \
-         (thread CPU time p50 {:.2} ms, p95 {:.2} ms)",
-        times[times.len() / 2],
-        times[times.len() * 95 / 100],
-        cpu[cpu.len() / 2],
-        cpu[cpu.len() * 95 / 100]
-    );
     let mut g = c.benchmark_group("fingerprint");
     g.sample_size(20);
     let mut i = 0;
