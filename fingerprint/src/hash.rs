@@ -222,12 +222,28 @@ pub fn query_landmarks_margins(
     }
 }
 
+/// Speed-change hypotheses (tempo and pitch together), in 1.5 % steps, nearest first.
+const SPEED_STEPS: [[f32; 2]; 4] = [[0.985, 1.015], [0.97, 1.03], [0.955, 1.045], [0.94, 1.06]];
+
+/// The hypotheses of `hyps` a large catalog's catalog-wide votes run on: all but the speed
+/// changes at odd steps (a 3 % speed grid; the per-track search refines the scale).
+pub fn vote_hypotheses(hyps: &[Scale]) -> Vec<Scale> {
+    let odd = |h: &Scale| {
+        h.time_factor == h.freq_factor
+            && [SPEED_STEPS[0], SPEED_STEPS[2]]
+                .iter()
+                .flatten()
+                .any(|&s| s == h.time_factor)
+    };
+    hyps.iter().copied().filter(|h| !odd(h)).collect()
+}
+
 /// The scale hypotheses a full query searches, identity first. Speed changes (tempo and pitch
 /// together) from -6 % to +6 % in 1.5 % steps, pitch shifts of ±0.5 and ±1 semitone, and
 /// time-stretches of ±3 % and ±5 %.
 pub fn scale_hypotheses() -> Vec<Scale> {
     let mut v = vec![Scale::IDENTITY];
-    for s in [0.985, 1.015, 0.97, 1.03, 0.955, 1.045, 0.94, 1.06] {
+    for s in SPEED_STEPS.into_iter().flatten() {
         v.push(Scale {
             time_factor: s,
             freq_factor: s,
@@ -251,6 +267,30 @@ pub fn scale_hypotheses() -> Vec<Scale> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn vote_grid_keeps_every_third_percent_of_speed_and_every_other_scale() {
+        let all = scale_hypotheses();
+        let voted = vote_hypotheses(&all);
+        assert_eq!(all.len(), 17);
+        assert_eq!(voted.len(), 13);
+        assert_eq!(voted[0], Scale::IDENTITY);
+        let speeds: Vec<f32> = voted
+            .iter()
+            .filter(|h| h.time_factor == h.freq_factor && **h != Scale::IDENTITY)
+            .map(|h| h.time_factor)
+            .collect();
+        assert_eq!(speeds, [0.97, 1.03, 0.94, 1.06]);
+        // pitch and tempo hypotheses all vote, in their order
+        let other = |v: &[Scale]| -> Vec<Scale> {
+            v.iter()
+                .copied()
+                .filter(|h| h.time_factor != h.freq_factor)
+                .collect()
+        };
+        assert_eq!(other(&voted), other(&all));
+        assert_eq!(vote_hypotheses(&[Scale::IDENTITY]), [Scale::IDENTITY]);
+    }
 
     #[test]
     fn pack_fields() {

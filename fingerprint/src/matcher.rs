@@ -24,8 +24,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::extract::{Peak, FRAME_SECONDS};
 use crate::hash::{
-    query_landmarks_margins, query_landmarks_with, scale_hypotheses, screening_peaks, Probe, Scale,
-    QUERY_FANOUT, SCREEN_FANOUT,
+    query_landmarks_margins, query_landmarks_with, scale_hypotheses, screening_peaks,
+    vote_hypotheses, Probe, Scale, QUERY_FANOUT, SCREEN_FANOUT,
 };
 use crate::index::{FingerprintIndex, LiveSegment};
 use crate::segment::{decode_posting, track_range};
@@ -310,10 +310,11 @@ impl FingerprintIndex {
     /// The scale hypotheses are searched in order (identity first, then the speed changes
     /// nearest to it), each by a vote over the query's probes. After each vote its best new
     /// candidate track is searched on its own under the scales near the voting one (a few
-    /// lookups per probe: postings are sorted by track; up to four such
-    /// searches); a sure result (score at least [`SURE_SCORE`]) ends the search, so a clean or
-    /// lightly degraded query costs one catalog-wide vote instead of one per hypothesis. Otherwise (or with `max_matches > 1`) every hypothesis votes and the
-    /// strongest candidates (distinct tracks) are verified along their offset line.
+    /// lookups per probe: postings are sorted by track; up to four such searches); a sure
+    /// result (score at least [`SURE_SCORE`]) ends the search, so a clean or lightly degraded
+    /// query costs one catalog-wide vote instead of one per hypothesis. Otherwise (or with
+    /// `max_matches > 1`) every hypothesis votes and the strongest candidates (distinct tracks)
+    /// are verified along their offset line.
     ///
     /// **Large catalogs** (more than [`SCREEN_ABOVE_POSTINGS`] postings per hash on average: about
     /// 80 hours of audio) screen first: a probe reads that many postings, and the dense query
@@ -363,14 +364,7 @@ impl FingerprintIndex {
         // (with the near-only track searches) took the 5 s noise-set p95 from 42-48 to 17-18 ms
         // with the same 108/128 matched, and the speed set's the same 108/128.
         let voted: Vec<Scale> = if screening {
-            hyps.iter()
-                .copied()
-                .filter(|h| {
-                    let speed = h.time_factor == h.freq_factor;
-                    let step = ((h.time_factor - 1.0).abs() / 0.015).round() as i32;
-                    !speed || step % 2 == 0
-                })
-                .collect()
+            vote_hypotheses(&hyps)
         } else {
             hyps.clone()
         };
