@@ -28,7 +28,7 @@ use crate::hash::{
     vote_hypotheses, Probe, Scale, QUERY_FANOUT, SCREEN_FANOUT,
 };
 use crate::index::{FingerprintIndex, LiveSegment};
-use crate::segment::{decode_posting, track_range};
+use crate::segment::Postings;
 
 /// Query options.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -217,8 +217,8 @@ impl FingerprintIndex {
                 // best-aligned ones, so pass 2 keeps the votes of the PREFILTER_TRACKS busiest
                 // tracks per shard: the offset scoring (a sort) then handles a few percent of
                 // the votes.
-                let mut lists: Vec<(usize, &[u8], i64, u16)> = Vec::with_capacity(probes.len());
-                let mut posts: Vec<&[u8]> = Vec::with_capacity(probes.len());
+                let mut lists: Vec<(usize, Postings, i64, u16)> = Vec::with_capacity(probes.len());
+                let mut posts: Vec<Postings> = Vec::with_capacity(probes.len());
                 // (a shard with few tracks keeps them all: one pass)
                 let prefilter = n_cands > PREFILTER_TRACKS;
                 sc.track_counts.clear();
@@ -242,8 +242,7 @@ impl FingerprintIndex {
                         if !prefilter {
                             continue;
                         }
-                        for raw in post.chunks_exact(4) {
-                            let (local, _) = decode_posting(raw);
+                        for (local, _) in post.iter() {
                             if let Some(c) = counts.get_mut(local as usize) {
                                 *c = c.saturating_add(1);
                             }
@@ -266,8 +265,7 @@ impl FingerprintIndex {
                     let s = &self.segments[si];
                     let base = seg_base[si] as usize;
                     let seg_bits = (si as u64) << 52;
-                    for raw in post.chunks_exact(4) {
-                        let (local, frame) = decode_posting(raw);
+                    for (local, frame) in post.iter() {
                         if sc
                             .track_counts
                             .get(base + local as usize)
@@ -590,9 +588,7 @@ impl FingerprintIndex {
             if post.len() > cap {
                 continue;
             }
-            for raw in track_range(post, local).chunks_exact(4) {
-                hits.push((p.t, decode_posting(raw).1, p.anchor));
-            }
+            hits.extend(post.track(local).iter().map(|(_, f)| (p.t, f, p.anchor)));
         }
         TrackHits {
             hits,
@@ -728,7 +724,7 @@ thread_local! {
 /// Stop-word rule: a hash far more common than average in a segment (sustained tones, drones)
 /// costs many votes and carries little evidence; its postings are skipped.
 fn stop_word_cap(seg: &crate::segment::Segment) -> usize {
-    4 * MAX_POSTINGS_FACTOR * (seg.len() >> crate::hash::HASH_BITS).max(16)
+    MAX_POSTINGS_FACTOR * (seg.len() >> crate::hash::HASH_BITS).max(16)
 }
 
 /// The best window of three adjacent offset bins in one candidate's `(bin, count)` runs

@@ -3,18 +3,29 @@
 //! Layout (little-endian):
 //!
 //! ```text
-//! header  "QFPSEG01" | u32 version | u32 n_tracks | u32 dir_bits | u32 n_entries | u32 crc32 of the rest | u32 tracks_bytes
+//! header  "QFPSEG01" | u32 version | u32 n_tracks | u32 dir_bits | u32 n_entries | u32 crc32 of the rest
+//!         | u32 tracks_bytes | u32 layout (entry bytes | track bits << 8 | frame bits << 16)
 //! tracks  n_tracks × (u32 frames | u16 id_len | id bytes)        (tracks_bytes in total)
 //! pad     to a multiple of 4
 //! dir     (2^dir_bits + 1) × u32: start of each top-`dir_bits` hash bucket in the entries
-//! post    n_entries × u32: local track (12 bits) << 20 | anchor frame (20 bits)
-//! low     n_entries × u8: the hash bits below the bucket (only when dir_bits < 20)
+//! post    n_entries × `entry bytes`: low hash bits << (track bits + frame bits)
+//!         | local track << frame bits | anchor frame
+//! slack   8 zero bytes (every entry can be read as one unaligned u64)
 //! ```
 //!
-//! Entries are sorted by hash, so a lookup is a bucket slice plus a binary search on `low`. A
-//! segment holds at most [`MAX_TRACKS`] tracks of at most [`MAX_FRAMES`] frames (4.6 h). With the
-//! default density (about 60 landmarks/s) a posting costs 4–5 bytes: about 1 MB per hour.
+//! Entries are sorted by hash, then track, then frame, so a lookup is a bucket slice plus a
+//! binary search on the entries' top (low-hash) bits, and a hash's postings are sorted by
+//! `(track, frame)`. Each segment packs its entries as tightly as its own contents allow: the
+//! track field has the bits its track count needs, the frame field the bits of its longest
+//! track, and the directory size is chosen to make the file smallest with at most
+//! [`MAX_BUCKET_MEAN`] entries per bucket on average (a bucket then spans about two cache lines).
+//! At the default density (about 60 landmarks/s) a posting costs about 4.1 bytes: version 2's
+//! fixed 4-byte posting, separate low-hash byte and larger directory cost about 5.7.
+//!
+//! A segment holds at most [`MAX_TRACKS`] tracks of at most [`MAX_FRAMES`] frames (4.6 h).
 //! The CRC is checked on open; a segment that fails it is reported as corrupt, never read.
+//! (Hand-written: a compressed posting format from a crate, e.g. Elias–Fano or varint blocks,
+//! would need a decode per list; these fixed-width entries are read in place from the map.)
 
 use std::fs::File;
 use std::io::Write;
@@ -27,13 +38,18 @@ use quaver_core::output::AtomicFile;
 use crate::hash::{Landmark, HASH_BITS};
 
 const MAGIC: &[u8; 8] = b"QFPSEG01";
-/// 2: peaks from band-maximum log bins with FFT-refined frequencies (1: point-sampled).
-const VERSION: u32 = 2;
-const HEADER: usize = 8 + 6 * 4;
+/// 3: bit-packed entries (hash low bits, track, frame) of per-segment width.
+/// 2: fixed 4-byte postings and a separate low-hash byte. 1: point-sampled log bins.
+const VERSION: u32 = 3;
+const HEADER: usize = 8 + 7 * 4;
+/// Bytes after the last entry, so any entry can be read as one u64.
+const SLACK: usize = 8;
 /// Most tracks in one segment.
 pub const MAX_TRACKS: usize = 1 << 12;
 /// Longest track (frames) a posting can address.
 pub const MAX_FRAMES: u32 = 1 << 20;
+/// Largest mean number of entries per directory bucket the writer accepts.
+pub const MAX_BUCKET_MEAN: usize = 32;
 
 /// One track to write into a segment.
 #[derive(Debug, Clone)]
@@ -46,6 +62,57 @@ pub struct TrackLandmarks {
     pub landmarks: Vec<Landmark>,
 }
 
+/// Bits needed to store values up to `max`.
+fn bits_for(max: u64) -> u32 {
+    64 - max.leading_zeros()
+}
+
+/// How one segment's entries are packed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Layout {
+    width: usize,
+    track_bits: u32,
+    frame_bits: u32,
+    mask: u64,
+}
+
+impl Layout {
+    fn new(width: usize, track_bits: u32, frame_bits: u32) -> Layout {
+        Layout {
+            width,
+            track_bits,
+            frame_bits,
+            mask: if width >= 8 {
+                u64::MAX
+            } else {
+                (1u64 << (8 * width)) - 1
+            },
+        }
+    }
+
+    /// The raw entry `i` of `data` (which holds [`SLACK`] bytes past its last entry).
+    #[inline]
+    fn entry(&self, data: &[u8], i: usize) -> u64 {
+        let at = i * self.width;
+        let b: [u8; 8] = data[at..at + 8].try_into().expect("8 bytes");
+        u64::from_le_bytes(b) & self.mask
+    }
+
+    /// (local track, frame) of a raw entry.
+    #[inline]
+    fn split(&self, e: u64) -> (u32, u32) {
+        let frame = (e & ((1u64 << self.frame_bits) - 1)) as u32;
+        let track = ((e >> self.frame_bits) & ((1u64 << self.track_bits) - 1)) as u32;
+        (track, frame)
+    }
+
+    /// The low hash bits of a raw entry.
+    #[inline]
+    fn low(&self, e: u64) -> u32 {
+        (e >> (self.track_bits + self.frame_bits)) as u32
+    }
+}
+
 /// Write a segment atomically to `path`.
 pub fn write_segment(path: &Path, tracks: &[TrackLandmarks]) -> Result<u64> {
     if tracks.len() > MAX_TRACKS {
@@ -55,7 +122,7 @@ pub fn write_segment(path: &Path, tracks: &[TrackLandmarks]) -> Result<u64> {
     let mut entries: Vec<u64> = Vec::with_capacity(n);
     for (i, t) in tracks.iter().enumerate() {
         for l in &t.landmarks {
-            if l.frame >= MAX_FRAMES {
+            if l.frame >= MAX_FRAMES || l.hash >= 1 << HASH_BITS {
                 continue;
             }
             entries.push(((l.hash as u64) << 32) | ((i as u64) << 20) | l.frame as u64);
@@ -64,8 +131,11 @@ pub fn write_segment(path: &Path, tracks: &[TrackLandmarks]) -> Result<u64> {
     entries.sort_unstable();
     entries.dedup();
     let n = entries.len();
-    let dir_bits = dir_bits_for(n);
-    let mut body: Vec<u8> = Vec::with_capacity(n * 5 + (4 << dir_bits) + 1024);
+    let track_bits = bits_for(tracks.len().saturating_sub(1) as u64);
+    let frame_bits = bits_for(entries.iter().map(|e| e & 0xF_FFFF).max().unwrap_or(0));
+    let (dir_bits, width) = choose_dir_bits(n, track_bits + frame_bits);
+    let lay = Layout::new(width, track_bits, frame_bits);
+    let mut body: Vec<u8> = Vec::with_capacity(n * width + (4 << dir_bits) + 1024);
     for t in tracks {
         body.extend_from_slice(&t.frames.to_le_bytes());
         let id = t.id.as_bytes();
@@ -87,14 +157,20 @@ pub fn write_segment(path: &Path, tracks: &[TrackLandmarks]) -> Result<u64> {
         body.extend_from_slice(&(pos as u32).to_le_bytes());
     }
     for e in &entries {
-        body.extend_from_slice(&(*e as u32).to_le_bytes());
+        let hash = e >> 32;
+        let low = hash & ((1u64 << shift) - 1);
+        let track = (e >> 20) & 0xFFF;
+        let frame = e & 0xF_FFFF;
+        let packed = (low << (track_bits + frame_bits)) | (track << frame_bits) | frame;
+        body.extend_from_slice(&packed.to_le_bytes()[..width]);
     }
-    if shift > 0 {
-        for e in &entries {
-            body.push(((e >> 32) as u32 & ((1 << shift) - 1)) as u8);
-        }
-    }
+    body.extend_from_slice(&[0u8; SLACK]);
+    debug_assert!(entries.iter().enumerate().all(|(i, e)| {
+        let off = body.len() - SLACK - n * width;
+        lay.split(lay.entry(&body[off..], i)) == (((e >> 20) & 0xFFF) as u32, (e & 0xF_FFFF) as u32)
+    }));
     let crc = crc32fast::hash(&body);
+    let layout = width as u32 | track_bits << 8 | frame_bits << 16;
     let mut f = AtomicFile::create(path)?;
     {
         let mut w = f.writer();
@@ -106,6 +182,7 @@ pub fn write_segment(path: &Path, tracks: &[TrackLandmarks]) -> Result<u64> {
             n as u32,
             crc,
             tracks_bytes,
+            layout,
         ] {
             w.write_all(&v.to_le_bytes())?;
         }
@@ -116,13 +193,21 @@ pub fn write_segment(path: &Path, tracks: &[TrackLandmarks]) -> Result<u64> {
     Ok((HEADER + body.len()) as u64)
 }
 
-/// Directory bits: about 8+ entries per bucket, at least 12 so the low part fits a byte.
-fn dir_bits_for(n: usize) -> u32 {
-    let mut b = 12;
-    while b < HASH_BITS && (n >> b) > 8 {
-        b += 1;
+/// Directory bits and entry bytes for `n` entries whose (track, frame) part takes `tf_bits`:
+/// the smallest directory + entries with at most [`MAX_BUCKET_MEAN`] entries per bucket.
+fn choose_dir_bits(n: usize, tf_bits: u32) -> (u32, usize) {
+    let mut best = (u64::MAX, HASH_BITS, 8);
+    for d in 0..=HASH_BITS {
+        if n >> d > MAX_BUCKET_MEAN {
+            continue;
+        }
+        let width = ((HASH_BITS - d + tf_bits).div_ceil(8) as usize).max(1);
+        let size = 4 * ((1u64 << d) + 1) + (n * width) as u64;
+        if size < best.0 {
+            best = (size, d, width);
+        }
     }
-    b
+    (best.1, best.2)
 }
 
 /// A track entry of an open segment.
@@ -132,6 +217,89 @@ pub struct SegmentTrack {
     pub id: String,
     /// Length in frames.
     pub frames: u32,
+}
+
+/// The postings of one hash (or a part of them) in a segment: `(local track, frame)` pairs,
+/// sorted, read in place from the map.
+#[derive(Debug, Clone, Copy)]
+pub struct Postings<'a> {
+    /// The entries, plus [`SLACK`] bytes.
+    data: &'a [u8],
+    len: usize,
+    lay: Layout,
+}
+
+impl<'a> Postings<'a> {
+    /// No postings.
+    pub const EMPTY: Postings<'static> = Postings {
+        data: &[],
+        len: 0,
+        lay: Layout {
+            width: 1,
+            track_bits: 0,
+            frame_bits: 0,
+            mask: 0,
+        },
+    };
+
+    /// Number of postings.
+    #[inline]
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// True if there are none.
+    #[inline]
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Posting `i` as (local track, frame).
+    #[inline]
+    pub fn get(&self, i: usize) -> (u32, u32) {
+        self.lay.split(self.lay.entry(self.data, i))
+    }
+
+    /// Every posting as (local track, frame), in order.
+    #[inline]
+    pub fn iter(&self) -> impl Iterator<Item = (u32, u32)> + 'a {
+        let p = *self;
+        (0..p.len).map(move |i| p.get(i))
+    }
+
+    /// Postings `s..e`.
+    fn slice(&self, s: usize, e: usize) -> Postings<'a> {
+        debug_assert!(s <= e && e <= self.len);
+        Postings {
+            data: &self.data[s * self.lay.width..],
+            len: e - s,
+            lay: self.lay,
+        }
+    }
+
+    /// The postings of track `local`. They are sorted by `(track, frame)` (the writer sorts
+    /// whole entries), so this is two binary searches instead of a scan: verifying one track
+    /// reads a few cache lines per probe however crowded the catalog is.
+    pub fn track(&self, local: u32) -> Postings<'a> {
+        let s = partition(self.len, |i| self.get(i).0 < local);
+        let e = s + partition(self.len - s, |i| self.get(s + i).0 <= local);
+        self.slice(s, e)
+    }
+}
+
+/// First index in `0..n` where `pred` is false (`pred` true then false).
+#[inline]
+fn partition(n: usize, pred: impl Fn(usize) -> bool) -> usize {
+    let (mut lo, mut hi) = (0usize, n);
+    while lo < hi {
+        let mid = (lo + hi) / 2;
+        if pred(mid) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    lo
 }
 
 /// An open, memory-mapped segment.
@@ -144,7 +312,7 @@ pub struct Segment {
     n_entries: usize,
     dir_off: usize,
     post_off: usize,
-    low_off: usize,
+    lay: Layout,
 }
 
 fn rd32(b: &[u8], at: usize) -> u32 {
@@ -158,24 +326,40 @@ impl Segment {
         // SAFETY: segments are immutable once renamed into place; writers never modify them.
         let map = unsafe { Mmap::map(&file) }.map_err(|e| Error::io(path, e))?;
         let bad = |why: &str| Error::corrupt(format!("index segment {}: {why}", path.display()));
-        if map.len() < HEADER || &map[..8] != MAGIC {
+        if map.len() < 12 || &map[..8] != MAGIC {
             return Err(bad("bad magic"));
         }
         let version = rd32(&map, 8);
         if version != VERSION {
-            // Version 1: peaks from point-sampled log bins (before the band maximum and the
-            // FFT-bin frequency refinement); its hashes do not match this build's queries.
+            // Version 1: peaks from point-sampled log bins; version 2: fixed-width postings.
             return Err(Error::Unsupported(format!(
-                "index segment {}: format version {version}, this build reads version                  {VERSION}: rebuild the index (quaver fp index)",
+                "index segment {}: format version {version}, this build reads version \
+                 {VERSION}: rebuild the index (quaver fp index)",
                 path.display()
             )));
+        }
+        if map.len() < HEADER {
+            return Err(bad("truncated header"));
         }
         let n_tracks = rd32(&map, 12) as usize;
         let dir_bits = rd32(&map, 16);
         let n_entries = rd32(&map, 20) as usize;
         let crc = rd32(&map, 24);
         let tracks_bytes = rd32(&map, 28) as usize;
-        if !(12..=HASH_BITS).contains(&dir_bits) || n_tracks > MAX_TRACKS {
+        let layout = rd32(&map, 32);
+        let (width, track_bits, frame_bits) = (
+            (layout & 0xFF) as usize,
+            (layout >> 8) & 0xFF,
+            (layout >> 16) & 0xFF,
+        );
+        let shift = HASH_BITS.checked_sub(dir_bits);
+        let fits = shift.is_some_and(|s| {
+            track_bits <= 12 && frame_bits <= 20 && (1..=8).contains(&width) && {
+                let bits = s + track_bits + frame_bits;
+                bits <= 8 * width as u32
+            }
+        });
+        if !fits || n_tracks > MAX_TRACKS || layout >> 24 != 0 {
             return Err(bad("bad header"));
         }
         if crc32fast::hash(&map[HEADER..]) != crc {
@@ -204,12 +388,12 @@ impl Segment {
             tracks.push(SegmentTrack { id, frames });
         }
         let dir_off = (end + 3) & !3;
-        let shift = HASH_BITS - dir_bits;
         let dir_len = ((1usize << dir_bits) + 1) * 4;
         let post_off = dir_off + dir_len;
-        let low_off = post_off + n_entries * 4;
-        let total = low_off + if shift > 0 { n_entries } else { 0 };
-        if total != map.len() {
+        let total = n_entries
+            .checked_mul(width)
+            .and_then(|b| b.checked_add(post_off + SLACK));
+        if total != Some(map.len()) {
             return Err(bad("size does not match header"));
         }
         let seg = Segment {
@@ -219,10 +403,11 @@ impl Segment {
             n_entries,
             dir_off,
             post_off,
-            low_off,
+            lay: Layout::new(width, track_bits, frame_bits),
         };
-        // Directory must be monotone and end at n_entries, postings must name real tracks:
-        // cheap checks that make every later lookup in-bounds.
+        // Directory must be monotone and end at n_entries: a cheap check that makes every
+        // later lookup in-bounds. (A posting naming a track the segment lacks is skipped by
+        // the readers, which look tracks up with `get`.)
         let mut prev = 0;
         for b in 0..=(1usize << dir_bits) {
             let v = rd32(&seg.map, dir_off + 4 * b) as usize;
@@ -252,36 +437,61 @@ impl Segment {
         self.map.len()
     }
 
-    /// The postings of `hash`: packed `local_track << 20 | frame`.
+    /// All entries (with the slack).
     #[inline]
-    pub fn lookup(&self, hash: u32) -> &[u8] {
+    fn entries(&self) -> Postings<'_> {
+        Postings {
+            data: &self.map[self.post_off..],
+            len: self.n_entries,
+            lay: self.lay,
+        }
+    }
+
+    /// Entry range `lo..hi` of directory bucket `b`.
+    #[inline]
+    fn bucket(&self, b: usize) -> (usize, usize) {
+        (
+            rd32(&self.map, self.dir_off + 4 * b) as usize,
+            rd32(&self.map, self.dir_off + 4 * b + 4) as usize,
+        )
+    }
+
+    /// The entries of `hash` inside its bucket's range `(lo, hi)`.
+    #[inline]
+    fn narrow(&self, hash: u32, (lo, hi): (usize, usize)) -> (usize, usize) {
         let shift = HASH_BITS - self.dir_bits;
-        let b = (hash >> shift) as usize;
-        let lo = rd32(&self.map, self.dir_off + 4 * b) as usize;
-        let hi = rd32(&self.map, self.dir_off + 4 * b + 4) as usize;
-        let (s, e) = if shift == 0 {
-            (lo, hi)
-        } else {
-            let key = (hash & ((1 << shift) - 1)) as u8;
-            let low = &self.map[self.low_off + lo..self.low_off + hi];
-            let s = low.partition_point(|&x| x < key);
-            let e = s + low[s..].partition_point(|&x| x == key);
-            (lo + s, lo + e)
-        };
-        &self.map[self.post_off + 4 * s..self.post_off + 4 * e]
+        if shift == 0 {
+            return (lo, hi);
+        }
+        let key = hash & ((1 << shift) - 1);
+        let all = self.entries();
+        let low = |i: usize| self.lay.low(self.lay.entry(all.data, i));
+        let s = lo + partition(hi - lo, |i| low(lo + i) < key);
+        let e = s + partition(hi - s, |i| low(s + i) == key);
+        (s, e)
+    }
+
+    /// The postings of `hash`.
+    #[inline]
+    pub fn lookup(&self, hash: u32) -> Postings<'_> {
+        let b = (hash >> (HASH_BITS - self.dir_bits)) as usize;
+        if b >= 1 << self.dir_bits {
+            return Postings::EMPTY;
+        }
+        let (s, e) = self.narrow(hash, self.bucket(b));
+        self.entries().slice(s, e)
     }
 
     /// [`Segment::lookup`] of many hashes at once, into `out` (same order; a value of
     /// [`HASH_BITS`] or more bits gets no postings). The directory
-    /// entries of all the hashes are read before any posting list, and the first line of every
-    /// list is touched before the lists are returned, so the cache misses of independent
-    /// lookups overlap instead of queueing one after the other (the index is far larger than
-    /// the cache: a lookup is two or three misses).
-    pub fn lookup_batch<'a>(&'a self, hashes: &[u32], out: &mut Vec<&'a [u8]>) {
+    /// entries of all the hashes are read before any bucket is searched, so the cache misses
+    /// of independent lookups overlap instead of queueing one after the other (the index is
+    /// far larger than the cache: a lookup is two misses).
+    pub fn lookup_batch<'a>(&'a self, hashes: &[u32], out: &mut Vec<Postings<'a>>) {
         out.clear();
         let shift = HASH_BITS - self.dir_bits;
         let max_b = 1usize << self.dir_bits;
-        let mut ranges: Vec<(usize, usize)> = hashes
+        let ranges: Vec<(usize, usize)> = hashes
             .iter()
             .map(|&h| {
                 let b = (h >> shift) as usize;
@@ -289,58 +499,32 @@ impl Segment {
                     // not a hash this index stores: no postings
                     return (0, 0);
                 }
-                (
-                    rd32(&self.map, self.dir_off + 4 * b) as usize,
-                    rd32(&self.map, self.dir_off + 4 * b + 4) as usize,
-                )
+                self.bucket(b)
             })
             .collect();
-        if shift > 0 {
-            for (r, &h) in ranges.iter_mut().zip(hashes) {
-                let key = (h & ((1 << shift) - 1)) as u8;
-                let low = &self.map[self.low_off + r.0..self.low_off + r.1];
-                let s = low.partition_point(|&x| x < key);
-                let e = s + low[s..].partition_point(|&x| x == key);
-                *r = (r.0 + s, r.0 + e);
-            }
-        }
-        let mut touch = 0u8;
-        for &(s, e) in &ranges {
-            if e > s {
-                touch ^= self.map[self.post_off + 4 * s];
-            }
-        }
-        std::hint::black_box(touch);
-        out.extend(
-            ranges
-                .iter()
-                .map(|&(s, e)| &self.map[self.post_off + 4 * s..self.post_off + 4 * e]),
-        );
+        let all = self.entries();
+        out.extend(hashes.iter().zip(&ranges).map(|(&h, &r)| {
+            let (s, e) = self.narrow(h, r);
+            all.slice(s, e)
+        }));
     }
 
-    /// The postings of `hash` that belong to local track `local`. A hash's postings are sorted
-    /// by `(track, frame)` (the writer sorts whole entries), so this is two binary searches
-    /// inside the list instead of a scan: verifying one track reads a few cache lines per
-    /// probe however crowded the catalog is.
+    /// The postings of `hash` that belong to local track `local` (see [`Postings::track`]).
     #[inline]
-    pub fn lookup_track(&self, hash: u32, local: u32) -> &[u8] {
-        track_range(self.lookup(hash), local)
+    pub fn lookup_track(&self, hash: u32, local: u32) -> Postings<'_> {
+        self.lookup(hash).track(local)
     }
 
     /// Visit every posting as (hash, local track, frame).
     pub fn for_each(&self, mut f: impl FnMut(u32, u32, u32)) {
         let shift = HASH_BITS - self.dir_bits;
+        let all = self.entries();
         for b in 0..(1usize << self.dir_bits) {
-            let lo = rd32(&self.map, self.dir_off + 4 * b) as usize;
-            let hi = rd32(&self.map, self.dir_off + 4 * b + 4) as usize;
+            let (lo, hi) = self.bucket(b);
             for i in lo..hi {
-                let low = if shift > 0 {
-                    self.map[self.low_off + i] as u32
-                } else {
-                    0
-                };
-                let (t, fr) = decode_posting(&self.map[self.post_off + 4 * i..]);
-                f(((b as u32) << shift) | low, t, fr);
+                let e = self.lay.entry(all.data, i);
+                let (t, fr) = self.lay.split(e);
+                f(((b as u32) << shift) | self.lay.low(e), t, fr);
             }
         }
     }
@@ -349,41 +533,6 @@ impl Segment {
     pub fn n_tracks(&self) -> usize {
         self.tracks.len()
     }
-}
-
-/// The sub-slice of a hash's posting list (sorted by `(track, frame)`) holding track `local`.
-#[inline]
-pub fn track_range(post: &[u8], local: u32) -> &[u8] {
-    let n = post.len() / 4;
-    let track_at = |i: usize| decode_posting(&post[4 * i..]).0;
-    // partition_point over indices: first posting with track >= local, then > local
-    let (mut lo, mut hi) = (0usize, n);
-    while lo < hi {
-        let mid = (lo + hi) / 2;
-        if track_at(mid) < local {
-            lo = mid + 1;
-        } else {
-            hi = mid;
-        }
-    }
-    let start = lo;
-    hi = n;
-    while lo < hi {
-        let mid = (lo + hi) / 2;
-        if track_at(mid) <= local {
-            lo = mid + 1;
-        } else {
-            hi = mid;
-        }
-    }
-    &post[4 * start..4 * lo]
-}
-
-/// Split a posting into (local track, frame).
-#[inline]
-pub fn decode_posting(raw: &[u8]) -> (u32, u32) {
-    let v = u32::from_le_bytes([raw[0], raw[1], raw[2], raw[3]]);
-    (v >> 20, v & (MAX_FRAMES - 1))
 }
 
 #[cfg(test)]
@@ -418,12 +567,125 @@ mod tests {
         (dir, seg)
     }
 
+    /// Every (hash, track, frame) of the segment's input, deduplicated and sorted.
+    fn expected(seg: &Segment, n_tracks: u32, per_track: u32) -> Vec<(u32, u32, u32)> {
+        let _ = seg;
+        let mut x = 12345u64;
+        let mut v = Vec::new();
+        for t in 0..n_tracks {
+            for _ in 0..per_track {
+                x = x
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                v.push((
+                    ((x >> 33) as u32 % 5000) * 97 % (1 << HASH_BITS),
+                    t,
+                    (x >> 20) as u32 % 5000,
+                ));
+            }
+        }
+        v.sort_unstable();
+        v.dedup();
+        v
+    }
+
+    #[test]
+    fn packed_entries_round_trip_and_lookups_find_every_posting() {
+        // 3 tracks: a small directory and many low-hash bits per entry; 64 tracks of 150 000:
+        // a large directory, few or no low bits
+        for (n_tracks, per_track) in [(3, 2000), (64, 150_000)] {
+            let (_dir, seg) = segment(n_tracks, per_track);
+            let want = expected(&seg, n_tracks, per_track);
+            assert_eq!(seg.len(), want.len());
+            assert!(seg.len() >> seg.dir_bits <= MAX_BUCKET_MEAN);
+            // 6 track bits at most, 13 frame bits (frames < 5000)
+            assert!(seg.lay.width <= 4, "{:?}", seg.lay);
+            let mut got = Vec::new();
+            seg.for_each(|h, t, f| got.push((h, t, f)));
+            assert_eq!(got, want);
+            // every hash's list, per track too
+            let mut at = 0;
+            while at < want.len() {
+                let h = want[at].0;
+                let end = at + want[at..].iter().take_while(|e| e.0 == h).count();
+                let list: Vec<(u32, u32)> = seg.lookup(h).iter().collect();
+                let exp: Vec<(u32, u32)> = want[at..end].iter().map(|e| (e.1, e.2)).collect();
+                assert_eq!(list, exp, "hash {h}");
+                for t in [0, 1, n_tracks - 1, n_tracks] {
+                    let one: Vec<(u32, u32)> = seg.lookup_track(h, t).iter().collect();
+                    let exp_t: Vec<(u32, u32)> = exp.iter().copied().filter(|e| e.0 == t).collect();
+                    assert_eq!(one, exp_t, "hash {h} track {t}");
+                }
+                at = end;
+            }
+            // a hash with no postings
+            assert!(seg.lookup(1).is_empty());
+        }
+    }
+
+    #[test]
+    fn a_posting_costs_about_four_bytes_at_catalog_scale() {
+        // 8 tracks of 6 min at 60 landmarks/s (frame field 15 bits): 4-byte entries and a
+        // directory of under 0.25 byte per entry
+        let dir = tempfile::tempdir().unwrap();
+        let mut x = 99u64;
+        let frames = 22_500u32;
+        let tracks: Vec<TrackLandmarks> = (0..8)
+            .map(|t| TrackLandmarks {
+                id: format!("t{t}"),
+                frames,
+                landmarks: (0..21_600)
+                    .map(|_| {
+                        x = x
+                            .wrapping_mul(6364136223846793005)
+                            .wrapping_add(1442695040888963407);
+                        Landmark {
+                            hash: (x >> 44) as u32,
+                            frame: (x >> 20) as u32 % frames,
+                        }
+                    })
+                    .collect(),
+            })
+            .collect();
+        let path = dir.path().join("s.qfp");
+        let bytes = write_segment(&path, &tracks).unwrap();
+        let seg = Segment::open(&path).unwrap();
+        let per = bytes as f64 / seg.len() as f64;
+        assert!(per < 4.3, "{per:.2} bytes per posting, {:?}", seg.lay);
+    }
+
+    #[test]
+    fn hostile_layouts_are_refused() {
+        let (dir, seg) = segment(3, 2000);
+        let path = dir.path().join("s.qfp");
+        drop(seg);
+        let good = std::fs::read(&path).unwrap();
+        // layout word: width 1 cannot hold the fields; width 9; frame bits 21
+        for layout in [1u32, 9 | 2 << 8 | 13 << 16, 4 | 21 << 16, 1 << 24] {
+            let mut b = good.clone();
+            b[32..36].copy_from_slice(&layout.to_le_bytes());
+            std::fs::write(&path, &b).unwrap();
+            let e = Segment::open(&path).unwrap_err();
+            assert!(e.to_string().contains("bad header"), "{e}");
+        }
+        // truncated: the size check (the CRC covers the body only)
+        let mut b = good.clone();
+        b.truncate(good.len() - 3);
+        std::fs::write(&path, &b).unwrap();
+        assert!(Segment::open(&path).is_err());
+        // an older version is a typed Unsupported error asking for a rebuild
+        let mut b = good;
+        b[8..12].copy_from_slice(&2u32.to_le_bytes());
+        std::fs::write(&path, &b).unwrap();
+        let e = Segment::open(&path).unwrap_err();
+        assert!(matches!(e, Error::Unsupported(_)), "{e}");
+        assert!(e.to_string().contains("rebuild"), "{e}");
+    }
+
     #[test]
     fn batch_lookup_equals_single_lookups() {
-        // small segment: 12 directory bits and a low-byte array; large one: 20 bits, none
-        for (n_tracks, per_track, want_bits) in [(3, 2000, 12), (64, 150_000, HASH_BITS)] {
+        for (n_tracks, per_track) in [(3, 2000), (64, 150_000)] {
             let (_dir, seg) = segment(n_tracks, per_track);
-            assert_eq!(seg.dir_bits, want_bits);
             let mut hashes: Vec<u32> = (0..3000u32).map(|i| i * 349 % (1 << HASH_BITS)).collect();
             hashes.extend([0, (1 << HASH_BITS) - 1, 97 * 3]);
             let mut out = Vec::new();
@@ -431,7 +693,8 @@ mod tests {
             assert_eq!(out.len(), hashes.len());
             let mut nonempty = 0;
             for (h, got) in hashes.iter().zip(&out) {
-                assert_eq!(*got, seg.lookup(*h), "hash {h}");
+                let single: Vec<_> = seg.lookup(*h).iter().collect();
+                assert_eq!(got.iter().collect::<Vec<_>>(), single, "hash {h}");
                 nonempty += !got.is_empty() as usize;
             }
             assert!(nonempty > 10, "{nonempty} non-empty lists");
