@@ -242,11 +242,11 @@ impl FingerprintIndex {
                         if !prefilter {
                             continue;
                         }
-                        for (local, _) in post.iter() {
+                        post.for_each(|local, _| {
                             if let Some(c) = counts.get_mut(local as usize) {
                                 *c = c.saturating_add(1);
                             }
-                        }
+                        });
                     }
                 }
                 let threshold = if prefilter {
@@ -265,7 +265,7 @@ impl FingerprintIndex {
                     let s = &self.segments[si];
                     let base = seg_base[si] as usize;
                     let seg_bits = (si as u64) << 52;
-                    for (local, frame) in post.iter() {
+                    post.for_each(|local, frame| {
                         if sc
                             .track_counts
                             .get(base + local as usize)
@@ -274,14 +274,14 @@ impl FingerprintIndex {
                             < threshold
                             || s.dead.get(local as usize).copied().unwrap_or(true)
                         {
-                            continue;
+                            return;
                         }
                         let bin = (frame as i64 + shift) as u64 & ((1 << 24) - 1);
                         // cand = segment (12 bits) | local track (12 bits), then the offset
                         // bin (24 bits) and the query anchor (16 bits)
                         sc.votes
                             .push(seg_bits | ((local as u64) << 40) | (bin << 16) | anchor as u64);
-                    }
+                    });
                 }
                 score_votes(
                     &mut sc.votes,
@@ -588,7 +588,8 @@ impl FingerprintIndex {
             if post.len() > cap {
                 continue;
             }
-            hits.extend(post.track(local).iter().map(|(_, f)| (p.t, f, p.anchor)));
+            post.track(local)
+                .for_each(|_, f| hits.push((p.t, f, p.anchor)));
         }
         TrackHits {
             hits,
