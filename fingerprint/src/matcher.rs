@@ -81,6 +81,11 @@ const MAX_TRACK_SEARCHES: usize = 4;
 /// Relative distance (time and frequency factors) of the hypotheses a track is searched under
 /// on its own (`sure_track`) from the hypothesis whose vote named it.
 const NEAR_SCALE: f32 = 0.02;
+/// A track's best offset window elsewhere (over [`REPEAT_MIN_FRAMES`] away) with at least this
+/// fraction of the best one's votes marks a repeated passage (see `sure_track`).
+const REPEAT_RATIO: f64 = 0.5;
+/// Offsets closer than this (frames, 1 s) are one alignment, not a repeat.
+const REPEAT_MIN_FRAMES: i64 = 64;
 /// Most candidates verified per query when screening (8 before the coarse vote grid: the same
 /// matches on the 10 000-track bench, the verification of a query with no match half the cost).
 const MAX_VERIFY: usize = 4;
@@ -475,10 +480,24 @@ impl FingerprintIndex {
                 && (m.query_end_s - m.query_start_s) >= 0.6 * span
                 && (m.time_factor / h.time_factor as f64 - 1.0).abs() <= 0.0125
         };
-        let mut best: Option<(Match, Candidate)> = None;
+        // A sure alignment whose track also fits the query elsewhere nearly as well (a looped
+        // or repeated passage) is placed by the dense probes: with the screening probes' few
+        // votes, noise decides between two copies of a passage (on the fingerprint bench, all
+        // six white-noise 5 dB misses at 5 s were the right track at a repeat).
+        let placed = |m: Match, cand: &Candidate, repeat: f64| -> Match {
+            if repeat >= REPEAT_RATIO {
+                let d = self.verify(peaks, QUERY_FANOUT, cand, true);
+                if sure(&d, cand.scale) {
+                    return d;
+                }
+            }
+            m
+        };
+        let mut best: Option<(Match, Candidate, f64)> = None;
         for (k, &h) in hyps.iter().enumerate() {
             let hits = self.track_hits(&sp, SCREEN_FANOUT, c.seg, c.local, h);
-            let Some(cand) = self.track_candidate(&hits.hits, c.seg, c.local, h, nh) else {
+            let Some((cand, repeat)) = self.track_candidate(&hits.hits, c.seg, c.local, h, nh)
+            else {
                 continue;
             };
             let m = self.verify_hits(&hits, &cand, true);
@@ -488,7 +507,7 @@ impl FingerprintIndex {
                 && sure(&m, h)
                 && (m.time_factor - 1.0).abs() <= 0.0075
             {
-                return Some(m);
+                return Some(placed(m, &cand, repeat));
             }
             // A promising identity alignment that the screening probes leave short is verified
             // with the dense probes before the other scales are searched.
@@ -503,20 +522,21 @@ impl FingerprintIndex {
                 }
             }
             if best.as_ref().is_none_or(|b| m.score > b.0.score) {
-                best = Some((m, cand));
+                best = Some((m, cand, repeat));
             }
         }
-        let (m, cand) = best?;
+        let (m, cand, repeat) = best?;
         if sure(&m, cand.scale) {
-            return Some(m);
+            return Some(placed(m, &cand, repeat));
         }
         let m = self.verify(peaks, QUERY_FANOUT, &cand, true);
         sure(&m, cand.scale).then_some(m)
     }
 
     /// One track's vote under `scale`: its best 3-bin offset window over the distinct query
-    /// anchors, as a candidate for [`Self::verify`] (with its own background). Reads only that
-    /// track's postings.
+    /// anchors, as a candidate for [`Self::verify`] (with its own background), and the votes
+    /// of the best window elsewhere in the track relative to it (a repeated passage: see
+    /// [`REPEAT_RATIO`]). Reads only that track's postings.
     fn track_candidate(
         &self,
         hits: &[(f32, u32, u16)],
@@ -524,25 +544,18 @@ impl FingerprintIndex {
         local: u32,
         scale: Scale,
         nh: f64,
-    ) -> Option<Candidate> {
+    ) -> Option<(Candidate, f64)> {
         let mut votes: Vec<(i64, u16)> = hits
             .iter()
             .map(|&(t, frame, anchor)| ((frame as f32 - t).round() as i64, anchor))
             .collect();
-        votes.sort_unstable();
-        votes.dedup();
         // distinct anchors per offset bin, then the best window of three adjacent bins
-        let mut runs: Vec<(i64, u32)> = Vec::new();
-        for &(bin, _) in &votes {
-            match runs.last_mut() {
-                Some(r) if r.0 == bin => r.1 += 1,
-                _ => runs.push((bin, 1)),
-            }
-        }
+        let runs = offset_runs(&mut votes);
         let best = best_window(&runs);
         if best.0 < 3 {
             return None;
         }
+        let runner_up = runner_up_window(&runs, best.1).0;
         let total_frames = self.live_frames.max(1) as f64;
         Some(Candidate {
             seg: seg_i,
@@ -553,6 +566,7 @@ impl FingerprintIndex {
             lambda: 0.0,
             ln_c: (total_frames / 3.0 * nh).ln(),
         })
+        .map(|c| (c, runner_up as f64 / best.0 as f64))
     }
 
     /// Re-collect the candidate's aligned landmarks with the probes of `peaks` (`fanout` per
@@ -605,20 +619,32 @@ impl FingerprintIndex {
         let mut pts: Vec<(f64, f64, u16)> = Vec::new();
         // every vote of this track under these probes, at any offset (distinct offset bin and
         // query anchor, as the voting pass counts them): the chance background
-        let mut track_votes: Vec<(i32, u16)> = Vec::with_capacity(hits.hits.len());
+        let mut track_votes: Vec<(i32, u16)> = hits
+            .hits
+            .iter()
+            .map(|&(t, frame, anchor)| ((frame as f32 - t).round() as i32, anchor))
+            .collect();
+        // These probes' own best offset window, where it holds more anchors than the
+        // candidate's (dense probes re-placing a screening vote: a repeated passage)
+        let runs = offset_runs(&mut track_votes);
+        let (best, best_bin) = best_window(&runs);
+        let bin = if best > window_count(&runs, c.bin as i64) {
+            best_bin as i32
+        } else {
+            c.bin
+        };
         for &(t, frame, anchor) in &hits.hits {
-            track_votes.push(((frame as f32 - t).round() as i32, anchor));
             // A band wider than the inlier tolerance: the hypotheses are 1.5 % apart, so the
             // true line can drift a few frames off the hypothesis' over a 10 s query (a 5 %
             // speed-up searched at 1.045 drifts 1.6 frames at either end); the fit below
             // follows it there.
-            if ((frame as f32 - t) - c.bin as f32).abs() <= FIT_BAND {
+            if ((frame as f32 - t) - bin as f32).abs() <= FIT_BAND {
                 pts.push((t as f64 / a, frame as f64, anchor));
             }
         }
         pts.sort_by(|x, y| x.0.total_cmp(&y.0).then(x.1.total_cmp(&y.1)));
         pts.dedup_by(|x, y| x.0 == y.0 && x.1 == y.1);
-        let (mut alpha, mut beta) = (a, c.bin as f64);
+        let (mut alpha, mut beta) = (a, bin as f64);
         for _ in 0..FIT_PASSES {
             let inl: Vec<(f64, f64)> = pts
                 .iter()
@@ -656,8 +682,6 @@ impl FingerprintIndex {
         let m = anchors.len() as u32;
         let frames = seg.tracks[c.local as usize].frames.max(100) as f64;
         let score = if own_background {
-            track_votes.sort_unstable();
-            track_votes.dedup();
             let off_line = (track_votes.len() as u32).saturating_sub(m);
             let lambda = chance_rate(off_line, hits.probes, frames);
             -(c.ln_c + ln_poisson_tail(m, lambda)) / std::f64::consts::LN_10
@@ -726,6 +750,46 @@ thread_local! {
 /// costs many votes and carries little evidence; its postings are skipped.
 fn stop_word_cap(seg: &crate::segment::Segment) -> usize {
     MAX_POSTINGS_FACTOR * (seg.len() >> crate::hash::HASH_BITS).max(16)
+}
+
+/// Anchors in the 3-bin window centred on `bin` of `runs` (sorted by bin).
+fn window_count(runs: &[(i64, u32)], bin: i64) -> u32 {
+    let s = runs.partition_point(|r| r.0 < bin - 1);
+    runs[s..]
+        .iter()
+        .take_while(|r| r.0 <= bin + 1)
+        .map(|r| r.1)
+        .sum()
+}
+
+/// `(bin, distinct query anchors)` runs of one track's `(offset bin, anchor)` votes (sorted
+/// and deduplicated in place).
+fn offset_runs<T: Copy + Ord + Into<i64>>(votes: &mut Vec<(T, u16)>) -> Vec<(i64, u32)> {
+    votes.sort_unstable();
+    votes.dedup();
+    let mut runs: Vec<(i64, u32)> = Vec::new();
+    for &(bin, _) in votes.iter() {
+        let bin: i64 = bin.into();
+        match runs.last_mut() {
+            Some(r) if r.0 == bin => r.1 += 1,
+            _ => runs.push((bin, 1)),
+        }
+    }
+    runs
+}
+
+/// The best window of `runs` farther than [`REPEAT_MIN_FRAMES`] from `centre`: another
+/// place in the same track that the query also fits (a repeated passage).
+fn runner_up_window(runs: &[(i64, u32)], centre: i64) -> (u32, i64) {
+    let before = runs.partition_point(|r| r.0 < centre - REPEAT_MIN_FRAMES);
+    let after = runs.partition_point(|r| r.0 <= centre + REPEAT_MIN_FRAMES);
+    let a = best_window(&runs[..before]);
+    let b = best_window(&runs[after..]);
+    if b.0 > a.0 {
+        b
+    } else {
+        a
+    }
 }
 
 /// The best window of three adjacent offset bins in one candidate's `(bin, count)` runs
