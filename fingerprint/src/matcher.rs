@@ -482,8 +482,9 @@ impl FingerprintIndex {
         };
         // A sure alignment whose track also fits the query elsewhere nearly as well (a looped
         // or repeated passage) is placed by the dense probes: with the screening probes' few
-        // votes, noise decides between two copies of a passage (on the fingerprint bench, all
-        // six white-noise 5 dB misses at 5 s were the right track at a repeat).
+        // votes, noise decides between two copies of a passage. (Most fingerprint-bench misses
+        // are the right track at a repeat; this placed 30 of them right and 12 that had been
+        // right on the other copy.)
         let placed = |m: Match, cand: &Candidate, repeat: f64| -> Match {
             if repeat >= REPEAT_RATIO {
                 let d = self.verify(peaks, QUERY_FANOUT, cand, true);
