@@ -483,8 +483,8 @@ impl FingerprintIndex {
         // A sure alignment whose track also fits the query elsewhere nearly as well (a looped
         // or repeated passage) is placed by the dense probes: with the screening probes' few
         // votes, noise decides between two copies of a passage. (Most fingerprint-bench misses
-        // are the right track at a repeat; this placed 30 of them right and 12 that had been
-        // right on the other copy.)
+        // are the right track at a repeat; on the bench 32 queries are right only with this and
+        // 12 only without it: `benches/fp_misses.py --other`.)
         let placed = |m: Match, cand: &Candidate, repeat: f64| -> Match {
             if repeat >= REPEAT_RATIO {
                 let d = self.verify(peaks, QUERY_FANOUT, cand, true);
@@ -556,9 +556,9 @@ impl FingerprintIndex {
         if best.0 < 3 {
             return None;
         }
-        let runner_up = runner_up_window(&runs, best.1).0;
+        let repeat = runner_up_window(&runs, best.1).0 as f64 / best.0 as f64;
         let total_frames = self.live_frames.max(1) as f64;
-        Some(Candidate {
+        let cand = Candidate {
             seg: seg_i,
             local,
             bin: best.1 as i32,
@@ -566,8 +566,8 @@ impl FingerprintIndex {
             scale,
             lambda: 0.0,
             ln_c: (total_frames / 3.0 * nh).ln(),
-        })
-        .map(|c| (c, runner_up as f64 / best.0 as f64))
+        };
+        Some((cand, repeat))
     }
 
     /// Re-collect the candidate's aligned landmarks with the probes of `peaks` (`fanout` per
@@ -620,10 +620,10 @@ impl FingerprintIndex {
         let mut pts: Vec<(f64, f64, u16)> = Vec::new();
         // every vote of this track under these probes, at any offset (distinct offset bin and
         // query anchor, as the voting pass counts them): the chance background
-        let mut track_votes: Vec<(i32, u16)> = hits
+        let mut track_votes: Vec<(i64, u16)> = hits
             .hits
             .iter()
-            .map(|&(t, frame, anchor)| ((frame as f32 - t).round() as i32, anchor))
+            .map(|&(t, frame, anchor)| ((frame as f32 - t).round() as i64, anchor))
             .collect();
         // These probes' own best offset window, where it holds more anchors than the
         // candidate's (dense probes re-placing a screening vote: a repeated passage)
@@ -765,12 +765,11 @@ fn window_count(runs: &[(i64, u32)], bin: i64) -> u32 {
 
 /// `(bin, distinct query anchors)` runs of one track's `(offset bin, anchor)` votes (sorted
 /// and deduplicated in place).
-fn offset_runs<T: Copy + Ord + Into<i64>>(votes: &mut Vec<(T, u16)>) -> Vec<(i64, u32)> {
+fn offset_runs(votes: &mut Vec<(i64, u16)>) -> Vec<(i64, u32)> {
     votes.sort_unstable();
     votes.dedup();
     let mut runs: Vec<(i64, u32)> = Vec::new();
     for &(bin, _) in votes.iter() {
-        let bin: i64 = bin.into();
         match runs.last_mut() {
             Some(r) if r.0 == bin => r.1 += 1,
             _ => runs.push((bin, 1)),

@@ -69,7 +69,7 @@ fn bits_for(max: u64) -> u32 {
 
 /// How one segment's entries are packed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Layout {
+struct Layout {
     width: usize,
     track_bits: u32,
     frame_bits: u32,
@@ -326,7 +326,8 @@ impl<'a> Postings<'a> {
     }
 }
 
-/// First index in `0..n` where `pred` is false (`pred` true then false).
+/// First index in `0..n` where `pred` is false (`pred` true then false): `partition_point`
+/// over entry indices (the entries are packed bytes, not a slice of a type std can search).
 #[inline]
 fn partition(n: usize, pred: impl Fn(usize) -> bool) -> usize {
     let (mut lo, mut hi) = (0usize, n);
