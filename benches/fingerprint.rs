@@ -11,11 +11,14 @@
 //! among the catalog (track 0 holds the clips unshifted), and a second set of excerpts sped up
 //! or slowed down by 2 or 5 % (tempo and pitch together) with white noise at 15 dB, which only
 //! the scale search finds. `QFP_BENCH_SHARDS` (default 4) sets the index's shard count.
+//! Every track carries a fine print of its length (the blocks' own, time-scaled), and queries
+//! go through [`FingerprintIndex::query_with_energies`], as the facade's do.
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use quaver_fingerprint::extract::{extract_peaks, ExtractConfig, Peak, SAMPLE_RATE};
+use quaver_fingerprint::extract::{extract_all, ExtractConfig, Peak, SAMPLE_RATE};
+use quaver_fingerprint::fine::FINE_FRAMES;
 use quaver_fingerprint::{
-    query_peaks_from_pcm, track_print_from_peaks, FingerprintIndex, IndexOptions, QueryOptions,
+    query_extract_pcm, track_print_from_peaks, FingerprintIndex, IndexOptions, QueryOptions,
 };
 
 fn clips() -> Vec<Vec<f32>> {
@@ -85,11 +88,11 @@ fn shards() -> u32 {
 }
 
 fn build(dir: &std::path::Path, audio: &[Vec<f32>], n_tracks: usize) -> FingerprintIndex {
-    let blocks: Vec<(Vec<Peak>, f32)> = audio
+    let blocks: Vec<(Vec<Peak>, f32, Vec<u16>)> = audio
         .iter()
         .map(|x| {
-            let (p, frames) = extract_peaks(x, ExtractConfig::INDEX);
-            (p, frames as f32)
+            let e = extract_all(x, ExtractConfig::INDEX);
+            (e.peaks, e.frames as f32, e.fine)
         })
         .collect();
     let mut idx = FingerprintIndex::open(dir, &IndexOptions { shards: shards() }).unwrap();
@@ -99,9 +102,10 @@ fn build(dir: &std::path::Path, audio: &[Vec<f32>], n_tracks: usize) -> Fingerpr
         let batch: Vec<_> = (start..(start + 1000).min(n_tracks))
             .map(|k| {
                 let mut peaks = Vec::new();
+                let mut fine: Vec<u16> = Vec::new();
                 let mut t0 = 0.0f32;
                 for b in 0..8 {
-                    let (src, len) = &blocks[if k == 0 {
+                    let (src, len, src_fine) = &blocks[if k == 0 {
                         b % blocks.len()
                     } else {
                         rng.next() as usize % blocks.len()
@@ -129,11 +133,20 @@ fn build(dir: &std::path::Path, audio: &[Vec<f32>], n_tracks: usize) -> Fingerpr
                     );
                     let len = len * st;
                     t0 += len;
+                    // The fine print, time-scaled like the peaks (its codes are not those of
+                    // a transposed copy, but its size and the matcher's work are).
+                    let want = (t0 / FINE_FRAMES as f32) as usize;
+                    while fine.len() < want && !src_fine.is_empty() {
+                        let j = ((fine.len() as f32 * FINE_FRAMES as f32 - (t0 - len))
+                            / st
+                            / FINE_FRAMES as f32)
+                            .max(0.0) as usize;
+                        fine.push(src_fine[j.min(src_fine.len() - 1)]);
+                    }
                 }
-                (
-                    format!("track-{k}"),
-                    track_print_from_peaks(&peaks, t0 as u32),
-                )
+                let mut print = track_print_from_peaks(&peaks, t0 as u32);
+                print.fine = fine;
+                (format!("track-{k}"), print)
             })
             .collect();
         idx.add(batch).unwrap();
@@ -219,7 +232,12 @@ fn latency(c: &mut Criterion) {
             let t = std::time::Instant::now();
             let (m, c) = one.install(|| {
                 let c0 = thread_cpu_ms();
-                let m = idx.query_peaks(&query_peaks_from_pcm(q), &opts);
+                let e = query_extract_pcm(q);
+                let m = if std::env::var_os("NOE").is_some() {
+                    idx.query_peaks(&e.peaks, &opts)
+                } else {
+                    idx.query_with_energies(&e.peaks, &e.energies, &opts)
+                };
                 (m, thread_cpu_ms() - c0)
             });
             times.push(t.elapsed().as_secs_f64() * 1e3);
@@ -244,7 +262,8 @@ fn latency(c: &mut Criterion) {
         b.iter(|| {
             i += 1;
             one.install(|| {
-                idx.query_peaks(&query_peaks_from_pcm(&queries[i % queries.len()]), &opts)
+                let e = query_extract_pcm(&queries[i % queries.len()]);
+                idx.query_with_energies(&e.peaks, &e.energies, &opts)
             })
         })
     });

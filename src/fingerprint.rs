@@ -101,7 +101,9 @@ impl FingerprintIndex {
     pub fn query(&self, input: impl Into<Input>, options: &QueryOptions) -> Result<QueryResult> {
         let q = quaver_fingerprint::query_print(input)?;
         let t = Instant::now();
-        let matches = self.inner.query_peaks(&q.peaks, options);
+        let matches = self
+            .inner
+            .query_with_energies(&q.peaks, &q.energies, options);
         let search_s = t.elapsed().as_secs_f64();
         Ok(QueryResult {
             matches,
@@ -113,8 +115,9 @@ impl FingerprintIndex {
 
     /// Identify mono PCM at [`quaver_fingerprint::SAMPLE_RATE`] (8 kHz).
     pub fn query_pcm(&self, samples: &[f32], options: &QueryOptions) -> Vec<Match> {
-        let peaks = quaver_fingerprint::query_peaks_from_pcm(samples);
-        self.inner.query_peaks(&peaks, options)
+        let q = quaver_fingerprint::query_extract_pcm(samples);
+        self.inner
+            .query_with_energies(&q.peaks, &q.energies, options)
     }
 
     /// Find every catalog segment in a long input (DJ mix, compilation, long upload).
@@ -194,7 +197,9 @@ pub fn fingerprint_snippet_pcm(buffer: &crate::AudioBuffer) -> Result<Vec<u8>> {
 
 impl FingerprintIndex {
     /// Identify the excerpt a [`fingerprint_snippet`] was made from (`decode_ms` is 0: the
-    /// audio was analysed where it was recorded).
+    /// audio was analysed where it was recorded). A snippet holds peaks only, not the energies
+    /// [`FingerprintIndex::query`] compares with the catalog's fine prints, so among the copies
+    /// of a repeated passage it is placed by its landmarks alone.
     pub fn query_snippet(&self, snippet: &[u8], options: &QueryOptions) -> Result<QueryResult> {
         let t = Instant::now();
         let s = Snippet::from_bytes(snippet)?;

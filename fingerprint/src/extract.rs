@@ -19,6 +19,8 @@ use std::sync::Arc;
 use realfft::{RealFftPlanner, RealToComplex};
 use serde::{Deserialize, Serialize};
 
+use crate::fine::{FineAccumulator, QueryEnergies};
+
 /// Analysis sample rate (Hz) of the fingerprinter's input.
 pub const SAMPLE_RATE: u32 = 8000;
 /// STFT size in samples.
@@ -59,6 +61,11 @@ pub struct ExtractConfig {
     pub peaks_per_block: usize,
     /// Minimum salience (dB above the local mean) of a peak.
     pub min_salience_db: f32,
+    /// Frames whose log-bin energies are kept for the fine-print comparison
+    /// ([`crate::fine::QueryEnergies`]; 0 for catalog tracks).
+    pub energy_frames: usize,
+    /// Build the fine print ([`crate::fine`]; catalog tracks).
+    pub fine_print: bool,
 }
 
 impl ExtractConfig {
@@ -66,12 +73,16 @@ impl ExtractConfig {
     pub const INDEX: ExtractConfig = ExtractConfig {
         peaks_per_block: 8,
         min_salience_db: 3.0,
+        energy_frames: 0,
+        fine_print: true,
     };
     /// The denser set taken from queries, so that a reference peak lost among noise still has a
     /// good chance of being picked.
     pub const QUERY: ExtractConfig = ExtractConfig {
         peaks_per_block: 20,
         min_salience_db: 1.5,
+        energy_frames: crate::fine::QUERY_ENERGY_FRAMES,
+        fine_print: false,
     };
 }
 
@@ -110,6 +121,24 @@ pub struct PeakExtractor {
     block: Vec<Peak>,
     block_index: u32,
     peaks: Vec<Peak>,
+    /// This frame's log-bin energies (linear power summed over each bin's band).
+    energy: Vec<f32>,
+    fine: FineAccumulator,
+    /// The first `config.energy_frames` frames' `energy` rows.
+    energies: Vec<f32>,
+}
+
+/// Everything one extraction produced (see [`PeakExtractor::finish_all`]).
+#[derive(Clone, Debug, Default)]
+pub struct Extracted {
+    /// Peaks in time order.
+    pub peaks: Vec<Peak>,
+    /// STFT frames analysed.
+    pub frames: u32,
+    /// The fine print (one code per [`crate::fine::FINE_FRAMES`] frames).
+    pub fine: Vec<u16>,
+    /// Log-bin energies of the first [`ExtractConfig::energy_frames`] frames.
+    pub energies: QueryEnergies,
 }
 
 impl std::fmt::Debug for PeakExtractor {
@@ -176,6 +205,9 @@ impl PeakExtractor {
             block: Vec::new(),
             block_index: 0,
             peaks: Vec::new(),
+            energy: vec![0.0; N_BINS],
+            fine: FineAccumulator::default(),
+            energies: Vec::new(),
         }
     }
 
@@ -199,8 +231,14 @@ impl PeakExtractor {
         self.frames
     }
 
-    /// Flush and return every peak, in time order.
-    pub fn finish(mut self) -> (Vec<Peak>, u32) {
+    /// Flush and return every peak, in time order, and the number of frames.
+    pub fn finish(self) -> (Vec<Peak>, u32) {
+        let e = self.finish_all();
+        (e.peaks, e.frames)
+    }
+
+    /// Flush and return the peaks, the fine print and the kept energies.
+    pub fn finish_all(mut self) -> Extracted {
         // Pad with silence so the tail is analysed and every frame has its right neighbours.
         let pad = vec![0.0; FFT_SIZE];
         self.push(&pad);
@@ -214,7 +252,14 @@ impl PeakExtractor {
         self.flush_block();
         let mut peaks = self.peaks;
         peaks.sort_by(|a, b| a.t.total_cmp(&b.t).then(a.f.total_cmp(&b.f)));
-        (peaks, self.frames)
+        Extracted {
+            peaks,
+            frames: self.frames,
+            fine: self.fine.finish(),
+            energies: QueryEnergies {
+                bins: self.energies,
+            },
+        }
     }
 
     fn frame(&mut self, start: usize) {
@@ -239,12 +284,28 @@ impl PeakExtractor {
         // would miss a partial between two centres (or move it by up to a quarter bin,
         // depending on where it falls) — a speed change by half a log bin then changed which
         // peaks were seen. The band maximum keeps every partial in its bin.
-        for ((s, &(i, fr)), &(lo, hi)) in spec.iter_mut().zip(&self.log_pos).zip(&self.log_band) {
+        // The energy of a log bin (for the fine print) sums its band, or reads the centre
+        // where the bin is narrower than an FFT bin.
+        for (((s, e), &(i, fr)), &(lo, hi)) in spec
+            .iter_mut()
+            .zip(self.energy.iter_mut())
+            .zip(&self.log_pos)
+            .zip(&self.log_band)
+        {
             let mut p = self.power[i] * (1.0 - fr) + self.power[i + 1] * fr;
+            *e = p;
             if lo <= hi {
-                p = self.power[lo..=hi].iter().fold(p, |m, &x| m.max(x));
+                let band = &self.power[lo..=hi];
+                p = band.iter().fold(p, |m, &x| m.max(x));
+                *e = band.iter().sum();
             }
             *s = 10.0 * (p + 1e-9).log10();
+        }
+        if self.config.fine_print {
+            self.fine.push(&self.energy);
+        }
+        if self.energies.len() < self.config.energy_frames * N_BINS {
+            self.energies.extend_from_slice(&self.energy);
         }
         band_max_into(spec, band_max);
         power.copy_from_slice(&self.power);
@@ -432,11 +493,17 @@ fn parabolic(a: f32, b: f32, c: f32) -> f32 {
 /// Extract peaks from a whole mono signal at [`SAMPLE_RATE`]; returns the peaks and the number of
 /// frames.
 pub fn extract_peaks(samples: &[f32], config: ExtractConfig) -> (Vec<Peak>, u32) {
+    let e = extract_all(samples, config);
+    (e.peaks, e.frames)
+}
+
+/// [`extract_peaks`] with the fine print and energies ([`PeakExtractor::finish_all`]).
+pub fn extract_all(samples: &[f32], config: ExtractConfig) -> Extracted {
     let mut ex = PeakExtractor::new(config);
     for chunk in samples.chunks(1 << 16) {
         ex.push(chunk);
     }
-    ex.finish()
+    ex.finish_all()
 }
 
 #[cfg(test)]

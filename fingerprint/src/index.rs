@@ -74,6 +74,8 @@ pub struct TrackPrint {
     pub frames: u32,
     /// Landmarks.
     pub landmarks: Vec<Landmark>,
+    /// Fine print (one code per 64 ms, see [`crate::fine`]; may be empty).
+    pub fine: Vec<u16>,
 }
 
 /// Size and content of an index.
@@ -255,6 +257,9 @@ impl FingerprintIndex {
                     limit: MAX_FRAMES as u64,
                 });
             }
+            if p.fine.len() > (p.frames / crate::fine::FINE_FRAMES) as usize + 1 {
+                return Err(Error::invalid("fine print longer than the track"));
+            }
             if p.landmarks.iter().any(|l| l.hash >= 1 << HASH_BITS) {
                 return Err(Error::invalid("landmark hash out of range"));
             }
@@ -274,6 +279,7 @@ impl FingerprintIndex {
                 id,
                 frames: p.frames,
                 landmarks: p.landmarks,
+                fine: p.fine,
             });
         }
         for (shard, list) in per_shard.into_iter().enumerate() {
@@ -343,6 +349,7 @@ impl FingerprintIndex {
                             id: t.id.clone(),
                             frames: t.frames,
                             landmarks: Vec::new(),
+                            fine: s.seg.fine(li as u32).collect(),
                         });
                     }
                 }

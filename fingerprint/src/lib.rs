@@ -23,6 +23,7 @@
 
 pub mod chromaprint;
 pub mod extract;
+pub mod fine;
 pub mod hash;
 pub mod index;
 pub mod matcher;
@@ -32,7 +33,8 @@ pub mod snippet;
 pub mod stage;
 
 pub use chromaprint::{chromaprint, Chromaprint};
-pub use extract::{ExtractConfig, Peak, PeakExtractor, SAMPLE_RATE};
+pub use extract::{ExtractConfig, Extracted, Peak, PeakExtractor, SAMPLE_RATE};
+pub use fine::QueryEnergies;
 pub use index::{FingerprintIndex, IndexOptions, IndexStats, TrackPrint};
 pub use matcher::{Match, QueryOptions, DEFAULT_MIN_SCORE};
 pub use scan::{ScanOptions, ScanSegment};
@@ -51,6 +53,10 @@ pub struct QueryPrint {
     pub peaks: Vec<Peak>,
     /// Frames analysed.
     pub frames: u32,
+    /// The fine print (catalog tracks: see [`fine`]).
+    pub fine: Vec<u16>,
+    /// Log-bin energies of the first frames (queries: see [`fine`]).
+    pub energies: QueryEnergies,
     /// Seconds spent decoding and resampling.
     pub decode_s: f64,
     /// Seconds spent extracting peaks.
@@ -80,11 +86,13 @@ pub fn extract_input(input: impl Into<Input>, config: ExtractConfig) -> Result<Q
         extract_s += t.elapsed().as_secs_f64();
     }
     let t = std::time::Instant::now();
-    let (peaks, frames) = ex.finish();
+    let e = ex.finish_all();
     extract_s += t.elapsed().as_secs_f64();
     Ok(QueryPrint {
-        peaks,
-        frames,
+        peaks: e.peaks,
+        frames: e.frames,
+        fine: e.fine,
+        energies: e.energies,
         decode_s,
         extract_s,
     })
@@ -98,24 +106,45 @@ pub fn query_print(input: impl Into<Input>) -> Result<QueryPrint> {
 /// The print of a catalog track, ready for [`FingerprintIndex::add`].
 pub fn fingerprint_track(input: impl Into<Input>) -> Result<TrackPrint> {
     let p = extract_input(input, ExtractConfig::INDEX)?;
-    Ok(track_print_from_peaks(&p.peaks, p.frames))
+    Ok(track_print_from_extracted(Extracted {
+        peaks: p.peaks,
+        frames: p.frames,
+        fine: p.fine,
+        energies: p.energies,
+    }))
 }
 
-/// Landmarks of already-extracted index-density peaks.
+/// Landmarks of already-extracted index-density peaks (no fine print: such a track's repeated
+/// passages are placed by landmarks alone).
 pub fn track_print_from_peaks(peaks: &[Peak], frames: u32) -> TrackPrint {
     TrackPrint {
         frames,
         landmarks: hash::index_landmarks(peaks),
+        fine: Vec::new(),
+    }
+}
+
+/// The catalog print of an index-density extraction: its landmarks and fine print.
+pub fn track_print_from_extracted(e: Extracted) -> TrackPrint {
+    TrackPrint {
+        frames: e.frames,
+        landmarks: hash::index_landmarks(&e.peaks),
+        fine: e.fine,
     }
 }
 
 /// Track print of mono PCM at [`SAMPLE_RATE`].
 pub fn track_print_from_pcm(samples: &[f32]) -> TrackPrint {
-    let (peaks, frames) = extract::extract_peaks(samples, ExtractConfig::INDEX);
-    track_print_from_peaks(&peaks, frames)
+    track_print_from_extracted(extract::extract_all(samples, ExtractConfig::INDEX))
 }
 
 /// Query peaks of mono PCM at [`SAMPLE_RATE`].
 pub fn query_peaks_from_pcm(samples: &[f32]) -> Vec<Peak> {
     extract::extract_peaks(samples, ExtractConfig::QUERY).0
+}
+
+/// Query peaks and energies of mono PCM at [`SAMPLE_RATE`] (for
+/// [`FingerprintIndex::query_energies`]).
+pub fn query_extract_pcm(samples: &[f32]) -> Extracted {
+    extract::extract_all(samples, ExtractConfig::QUERY)
 }

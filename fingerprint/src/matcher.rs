@@ -23,6 +23,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::extract::{Peak, FRAME_SECONDS};
+use crate::fine::{self, QueryBands, QueryEnergies};
 use crate::hash::{
     query_landmarks_margins, query_landmarks_with, scale_hypotheses, screening_peaks,
     vote_hypotheses, Probe, Scale, QUERY_FANOUT, SCREEN_FANOUT,
@@ -84,6 +85,17 @@ const NEAR_SCALE: f32 = 0.02;
 /// A track's best offset window elsewhere (over [`REPEAT_MIN_FRAMES`] away) with at least this
 /// fraction of the best one's votes marks a repeated passage (see `sure_track`).
 const REPEAT_RATIO: f64 = 0.5;
+/// An offset window of a query's track holding at least this fraction of the anchors of the
+/// chosen one is another copy of the passage for the fine print to weigh (see
+/// `fine_placement`).
+const FINE_RATIO: f64 = 0.8;
+/// Most other copies weighed by the fine print.
+const MAX_FINE_ALTERNATIVES: usize = 3;
+/// Fewest fine frames (64 ms) a comparison takes (2 s).
+const FINE_MIN_FRAMES: usize = 30;
+/// How much lower (in standard errors of a bit-error rate, `0.5 / sqrt(bits)`) another copy's
+/// fine-print bit-error rate must be to move the query there.
+const FINE_MARGIN_SIGMAS: f64 = 1.0;
 /// Offsets closer than this (frames, 1 s) are one alignment, not a repeat.
 const REPEAT_MIN_FRAMES: i64 = 64;
 /// Most candidates verified per query when screening (8 before the coarse vote grid: the same
@@ -129,6 +141,26 @@ pub struct Match {
     pub matches: u32,
     /// Significance score (-log10 of the expected number of chance matches this strong).
     pub score: f64,
+}
+
+/// A query's energies and their band energies under the pitch hypotheses met so far (a query
+/// is verified many times, mostly under the same few hypotheses).
+struct FineQuery<'a> {
+    energies: &'a QueryEnergies,
+    bands: std::cell::RefCell<Vec<(u32, std::rc::Rc<QueryBands>)>>,
+}
+
+impl FineQuery<'_> {
+    fn bands(&self, freq_factor: f32) -> std::rc::Rc<QueryBands> {
+        let key = freq_factor.to_bits();
+        let mut cache = self.bands.borrow_mut();
+        if let Some((_, b)) = cache.iter().find(|(k, _)| *k == key) {
+            return b.clone();
+        }
+        let b = std::rc::Rc::new(QueryBands::new(self.energies, freq_factor as f64));
+        cache.push((key, b.clone()));
+        b
+    }
 }
 
 /// One track's postings under a query's probes (see [`FingerprintIndex::track_hits`]).
@@ -328,7 +360,24 @@ impl FingerprintIndex {
     /// with the dense probes, reading only that track's postings, and scored against that
     /// track's dense-probe background. Smaller catalogs vote with the dense probes directly.
     pub fn query_peaks(&self, peaks: &[Peak], opts: &QueryOptions) -> Vec<Match> {
-        self.query_peaks_screening(peaks, opts, None)
+        self.query_inner(peaks, None, opts, None)
+    }
+
+    /// [`FingerprintIndex::query_peaks`] with the query's energies
+    /// ([`crate::QueryPrint::energies`]): a query that fits several copies of a repeated passage
+    /// of a track about equally well is placed on the copy whose fine print it fits best (see
+    /// [`crate::fine`]).
+    pub fn query_with_energies(
+        &self,
+        peaks: &[Peak],
+        energies: &QueryEnergies,
+        opts: &QueryOptions,
+    ) -> Vec<Match> {
+        let fine = FineQuery {
+            energies,
+            bands: Default::default(),
+        };
+        self.query_inner(peaks, Some(&fine), opts, None)
     }
 
     /// [`FingerprintIndex::query_peaks`] with the screening stage forced on or off (`None`:
@@ -337,6 +386,16 @@ impl FingerprintIndex {
     pub fn query_peaks_screening(
         &self,
         peaks: &[Peak],
+        opts: &QueryOptions,
+        screening: Option<bool>,
+    ) -> Vec<Match> {
+        self.query_inner(peaks, None, opts, screening)
+    }
+
+    fn query_inner(
+        &self,
+        peaks: &[Peak],
+        energies: Option<&FineQuery>,
         opts: &QueryOptions,
         screening: Option<bool>,
     ) -> Vec<Match> {
@@ -401,13 +460,13 @@ impl FingerprintIndex {
                         .copied()
                         .filter(|&h| !screening || near_scale(h, c.scale))
                         .collect();
-                    if let Some(m) = self.sure_track(peaks, c, &near, nh, span, opts) {
+                    if let Some(m) = self.sure_track(peaks, energies, c, &near, nh, span, opts) {
                         return vec![m];
                     }
                 }
             } else if i == 0 {
                 if let Some(c) = new.first().filter(|c| c.score >= SURE_SCORE) {
-                    let m = self.verify(&first, fanout, c, false);
+                    let m = self.verify(&first, fanout, c, false, energies);
                     if m.query_end_s - m.query_start_s >= 0.6 * span {
                         cands.extend(new);
                         break;
@@ -437,9 +496,9 @@ impl FingerprintIndex {
                 continue;
             }
             seen.push((c.seg, c.local));
-            let mut m = self.verify(&first, fanout, &c, false);
+            let mut m = self.verify(&first, fanout, &c, false, energies);
             if screening && m.score < opts.min_score {
-                let dense = self.verify(peaks, QUERY_FANOUT, &c, true);
+                let dense = self.verify(peaks, QUERY_FANOUT, &c, true, energies);
                 if dense.score > m.score {
                     m = dense;
                 }
@@ -458,9 +517,11 @@ impl FingerprintIndex {
     /// the screening evidence is short. Identity is tried first and kept at once when it is
     /// sure and its fitted slope is nearer 1 than the next speed step. `None` unless the
     /// result reaches [`SURE_SCORE`] (and `min_score`) over a third of the query span.
+    #[allow(clippy::too_many_arguments)]
     fn sure_track(
         &self,
         peaks: &[Peak],
+        energies: Option<&FineQuery>,
         c: &Candidate,
         hyps: &[Scale],
         nh: f64,
@@ -487,7 +548,7 @@ impl FingerprintIndex {
         // 12 only without it: `benches/fp_misses.py --other`.)
         let placed = |m: Match, cand: &Candidate, repeat: f64| -> Match {
             if repeat >= REPEAT_RATIO {
-                let d = self.verify(peaks, QUERY_FANOUT, cand, true);
+                let d = self.verify(peaks, QUERY_FANOUT, cand, true, energies);
                 if sure(&d, cand.scale) {
                     return d;
                 }
@@ -501,7 +562,9 @@ impl FingerprintIndex {
             else {
                 continue;
             };
-            let m = self.verify_hits(&hits, &cand, true);
+            // (the fine print places only the verifications that can be returned: `placed`
+            // and the dense ones below)
+            let m = self.verify_hits(&hits, &cand, true, None);
             // An identity alignment that is sure and keeps its slope needs no other scale.
             if k == 0
                 && h == Scale::IDENTITY
@@ -517,7 +580,7 @@ impl FingerprintIndex {
                 && m.score >= DENSE_IDENTITY_SCORE
                 && (m.time_factor - 1.0).abs() <= 0.0075
             {
-                let d = self.verify(peaks, QUERY_FANOUT, &cand, true);
+                let d = self.verify(peaks, QUERY_FANOUT, &cand, true, energies);
                 if sure(&d, h) && (d.time_factor - 1.0).abs() <= 0.0075 {
                     return Some(d);
                 }
@@ -530,7 +593,7 @@ impl FingerprintIndex {
         if sure(&m, cand.scale) {
             return Some(placed(m, &cand, repeat));
         }
-        let m = self.verify(peaks, QUERY_FANOUT, &cand, true);
+        let m = self.verify(peaks, QUERY_FANOUT, &cand, true, energies);
         sure(&m, cand.scale).then_some(m)
     }
 
@@ -576,9 +639,16 @@ impl FingerprintIndex {
     /// With `own_background`, the chance background is this track's votes under these probes
     /// (the candidate came from other probes); otherwise the candidate's own background, and
     /// the score never exceeds the vote's.
-    fn verify(&self, peaks: &[Peak], fanout: usize, c: &Candidate, own_background: bool) -> Match {
+    fn verify(
+        &self,
+        peaks: &[Peak],
+        fanout: usize,
+        c: &Candidate,
+        own_background: bool,
+        energies: Option<&FineQuery>,
+    ) -> Match {
         let hits = self.track_hits(peaks, fanout, c.seg, c.local, c.scale);
-        self.verify_hits(&hits, c, own_background)
+        self.verify_hits(&hits, c, own_background, energies)
     }
 
     /// Every posting of one track under the probes of `peaks` at `scale`, as
@@ -613,7 +683,13 @@ impl FingerprintIndex {
     }
 
     /// [`Self::verify`] on collected [`Self::track_hits`].
-    fn verify_hits(&self, hits: &TrackHits, c: &Candidate, own_background: bool) -> Match {
+    fn verify_hits(
+        &self,
+        hits: &TrackHits,
+        c: &Candidate,
+        own_background: bool,
+        energies: Option<&FineQuery>,
+    ) -> Match {
         let a = c.scale.time_factor as f64;
         let seg = &self.segments[c.seg].seg;
         // (raw query time, reference frame, query anchor)
@@ -629,11 +705,14 @@ impl FingerprintIndex {
         // candidate's (dense probes re-placing a screening vote: a repeated passage)
         let runs = offset_runs(&mut track_votes);
         let (best, best_bin) = best_window(&runs);
-        let bin = if best > window_count(&runs, c.bin as i64) {
+        let mut bin = if best > window_count(&runs, c.bin as i64) {
             best_bin as i32
         } else {
             c.bin
         };
+        if let Some(q) = energies {
+            bin = self.fine_placement(&runs, bin, c, q);
+        }
         for &(t, frame, anchor) in &hits.hits {
             // A band wider than the inlier tolerance: the hypotheses are 1.5 % apart, so the
             // true line can drift a few frames off the hypothesis' over a 10 s query (a 5 %
@@ -702,6 +781,73 @@ impl FingerprintIndex {
             matches: m,
             score: (score * 100.0).round() / 100.0,
         }
+    }
+}
+
+impl FingerprintIndex {
+    /// Where a query goes among the copies of a repeated passage: of the track's offset windows
+    /// holding at least [`FINE_RATIO`] of the anchors of the window at `bin` (over
+    /// [`REPEAT_MIN_FRAMES`] from it and from each other), the one whose fine print the query
+    /// fits with the fewest differing bits, when that beats `bin`'s by more than
+    /// [`FINE_MARGIN_SIGMAS`] standard errors of a bit-error rate; else `bin`. A track without a
+    /// fine print (added from peaks) keeps `bin`.
+    fn fine_placement(&self, runs: &[(i64, u32)], bin: i32, c: &Candidate, q: &FineQuery) -> i32 {
+        let own = window_count(runs, bin as i64);
+        let need = ((own as f64 * FINE_RATIO).ceil() as u32).max(3);
+        let mut windows: Vec<(u32, i64)> = runs
+            .iter()
+            .map(|r| (window_count(runs, r.0), r.0))
+            .filter(|w| w.0 >= need && (w.1 - bin as i64).abs() > REPEAT_MIN_FRAMES)
+            .collect();
+        if windows.is_empty() {
+            return bin;
+        }
+        windows.sort_by(|a, b| b.cmp(a));
+        let mut alts: Vec<i64> = Vec::new();
+        for (_, b) in windows {
+            if alts.iter().all(|a| (a - b).abs() > REPEAT_MIN_FRAMES) {
+                alts.push(b);
+                if alts.len() == MAX_FINE_ALTERNATIVES {
+                    break;
+                }
+            }
+        }
+        let seg = &self.segments[c.seg].seg;
+        if seg.fine_code(c.local, 1).is_none() {
+            return bin;
+        }
+        let bands = q.bands(c.scale.freq_factor);
+        let alpha = c.scale.time_factor as f64;
+        // Bit-error rate at the best alignment within ±1 frame of a window's centre bin (the
+        // window's extent), and the bits it compared.
+        let ber = |b: i64| -> Option<(f64, u32)> {
+            (-1..=1)
+                .filter_map(|d| {
+                    fine::mismatch(
+                        |j| seg.fine_code(c.local, j),
+                        &bands,
+                        alpha,
+                        (b + d) as f64,
+                        FINE_MIN_FRAMES,
+                    )
+                })
+                .map(|(d, n)| (d as f64 / n as f64, n))
+                .min_by(|x, y| x.0.total_cmp(&y.0))
+        };
+        let Some((mut best_ber, n)) = ber(bin as i64) else {
+            return bin;
+        };
+        let margin = FINE_MARGIN_SIGMAS * 0.5 / (n as f64).sqrt();
+        let mut best = bin;
+        for a in alts {
+            if let Some((e, _)) = ber(a) {
+                if e + margin < best_ber {
+                    best_ber = e;
+                    best = a as i32;
+                }
+            }
+        }
+        best
     }
 }
 

@@ -5,7 +5,8 @@
 //! ```text
 //! header  "QFPSEG01" | u32 version | u32 n_tracks | u32 dir_bits | u32 n_entries | u32 crc32 of the rest
 //!         | u32 tracks_bytes | u32 layout (entry bytes | track bits << 8 | frame bits << 16)
-//! tracks  n_tracks × (u32 frames | u16 id_len | id bytes)        (tracks_bytes in total)
+//! tracks  n_tracks × (u32 frames | u16 id_len | id bytes | u32 fine_len | fine_len × u16)
+//!         (tracks_bytes in total; the u16s are the track's fine print, see [`crate::fine`])
 //! pad     to a multiple of 4
 //! dir     (2^dir_bits + 1) × u32: start of each top-`dir_bits` hash bucket in the entries
 //! post    n_entries × `entry bytes`: low hash bits << (track bits + frame bits)
@@ -38,9 +39,10 @@ use quaver_core::output::AtomicFile;
 use crate::hash::{Landmark, HASH_BITS};
 
 const MAGIC: &[u8; 8] = b"QFPSEG01";
+/// 4: fine prints in the track table.
 /// 3: bit-packed entries (hash low bits, track, frame) of per-segment width.
 /// 2: fixed 4-byte postings and a separate low-hash byte. 1: point-sampled log bins.
-const VERSION: u32 = 3;
+const VERSION: u32 = 4;
 const HEADER: usize = 8 + 7 * 4;
 /// Bytes after the last entry, so any entry can be read as one u64.
 const SLACK: usize = 8;
@@ -60,6 +62,8 @@ pub struct TrackLandmarks {
     pub frames: u32,
     /// Landmarks (any order).
     pub landmarks: Vec<Landmark>,
+    /// Fine print (see [`crate::fine`]; may be empty).
+    pub fine: Vec<u16>,
 }
 
 /// Bits needed to store values up to `max`.
@@ -142,6 +146,14 @@ pub fn write_segment(path: &Path, tracks: &[TrackLandmarks]) -> Result<u64> {
         let len = u16::try_from(id.len()).map_err(|_| Error::invalid("track id too long"))?;
         body.extend_from_slice(&len.to_le_bytes());
         body.extend_from_slice(id);
+        let fine_len = u32::try_from(t.fine.len())
+            .ok()
+            .filter(|&n| n <= MAX_FRAMES)
+            .ok_or_else(|| Error::invalid("fine print too long"))?;
+        body.extend_from_slice(&fine_len.to_le_bytes());
+        for c in &t.fine {
+            body.extend_from_slice(&c.to_le_bytes());
+        }
     }
     let tracks_bytes = body.len() as u32;
     while (HEADER + body.len()) % 4 != 0 {
@@ -219,6 +231,9 @@ pub struct SegmentTrack {
     pub id: String,
     /// Length in frames.
     pub frames: u32,
+    /// Where its fine print starts in the map, and its codes.
+    fine_at: usize,
+    fine_len: usize,
 }
 
 /// The postings of one hash (or a part of them) in a segment: `(local track, frame)` pairs,
@@ -425,7 +440,21 @@ impl Segment {
                 .map_err(|_| bad("track id not UTF-8"))?
                 .to_string();
             at += len;
-            tracks.push(SegmentTrack { id, frames });
+            if at + 4 > end {
+                return Err(bad("bad track table"));
+            }
+            let fine_len = rd32(&map, at) as usize;
+            at += 4;
+            if fine_len > MAX_FRAMES as usize || at + 2 * fine_len > end {
+                return Err(bad("bad track table"));
+            }
+            tracks.push(SegmentTrack {
+                id,
+                frames,
+                fine_at: at,
+                fine_len,
+            });
+            at += 2 * fine_len;
         }
         let dir_off = (end + 3) & !3;
         let dir_len = ((1usize << dir_bits) + 1) * 4;
@@ -460,6 +489,22 @@ impl Segment {
             return Err(bad("directory does not cover the entries"));
         }
         Ok(seg)
+    }
+
+    /// Fine-print code `j` of local track `local` (`None` past its end).
+    #[inline]
+    pub fn fine_code(&self, local: u32, j: usize) -> Option<u16> {
+        let t = self.tracks.get(local as usize)?;
+        (j < t.fine_len).then(|| {
+            let at = t.fine_at + 2 * j;
+            u16::from_le_bytes([self.map[at], self.map[at + 1]])
+        })
+    }
+
+    /// The fine print of local track `local` (empty if it has none).
+    pub fn fine(&self, local: u32) -> impl Iterator<Item = u16> + '_ {
+        let n = self.tracks.get(local as usize).map_or(0, |t| t.fine_len);
+        (0..n).filter_map(move |j| self.fine_code(local, j))
     }
 
     /// Number of postings.
@@ -598,6 +643,7 @@ mod tests {
             .map(|t| TrackLandmarks {
                 id: format!("t{t}"),
                 frames: 5000,
+                fine: vec![t as u16; 3],
                 landmarks: (0..per_track)
                     .map(|_| {
                         x = x
@@ -671,6 +717,12 @@ mod tests {
             }
             // a hash with no postings
             assert!(seg.lookup(1).is_empty());
+            // the fine prints
+            for t in 0..n_tracks {
+                assert_eq!(seg.fine(t).collect::<Vec<_>>(), vec![t as u16; 3]);
+                assert_eq!(seg.fine_code(t, 3), None);
+            }
+            assert_eq!(seg.fine(n_tracks).count(), 0);
         }
     }
 
@@ -685,6 +737,7 @@ mod tests {
             .map(|t| TrackLandmarks {
                 id: format!("t{t}"),
                 frames,
+                fine: Vec::new(),
                 landmarks: (0..21_600)
                     .map(|_| {
                         x = x

@@ -90,10 +90,7 @@ impl Analyzer for PrintStage {
             query, index, slot, ..
         } = *self;
         let (query_peaks, frames) = query.finish();
-        let track = index.map(|ix| {
-            let (peaks, frames) = ix.finish();
-            crate::track_print_from_peaks(&peaks, frames)
-        });
+        let track = index.map(|ix| crate::track_print_from_extracted(ix.finish_all()));
         slot.set(Prints {
             query_peaks,
             frames,
