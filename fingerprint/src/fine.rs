@@ -48,6 +48,13 @@ impl QueryEnergies {
 /// Band energies of one frame's log-bin energies, with the band edges moved by `shift` log bins
 /// (a query pitched up by `b` has its content `BINS_PER_OCTAVE * log2(b)` bins higher).
 pub(crate) fn band_energies(bins: &[f32], shift: f32, out: &mut [f32; FINE_BANDS]) {
+    if shift == 0.0 && bins.len() >= FINE_BANDS * BAND_BINS {
+        // whole bins (every catalog frame): plain sums
+        for (o, band) in out.iter_mut().zip(bins.chunks_exact(BAND_BINS)) {
+            *o = band.iter().sum();
+        }
+        return;
+    }
     let n = bins.len().min(N_BINS);
     for (b, o) in out.iter_mut().enumerate() {
         let lo = (b * BAND_BINS) as f32 + shift;

@@ -211,6 +211,13 @@ impl FingerprintIndex {
         self.ids.contains_key(id)
     }
 
+    /// The fine print stored for track `id` ([`crate::fine`]; empty when it was added without
+    /// one), `None` if the track is absent.
+    pub fn fine_print(&self, id: &str) -> Option<Vec<u16>> {
+        let &(si, li) = self.ids.get(id)?;
+        Some(self.segments.get(si)?.seg.fine(li).collect())
+    }
+
     /// Ids of all live tracks (unordered).
     pub fn track_ids(&self) -> Vec<String> {
         self.ids.keys().cloned().collect()

@@ -125,8 +125,27 @@ fn add_remove_replace_compact_reopen() {
     assert_eq!(idx.stats().shards, 3, "shard count is fixed at creation");
     assert_eq!(idx.stats().tracks, 4);
     let before = idx.stats();
+    let fine: Vec<Vec<u16>> = ["t0", "t2", "t3", "t4"]
+        .iter()
+        .map(|id| idx.fine_print(id).unwrap())
+        .collect();
+    // a 12 s track: one code per 64 ms
+    assert!(
+        fine.iter().all(|f| f.len() >= 180),
+        "{:?}",
+        fine.iter().map(Vec::len).collect::<Vec<_>>()
+    );
+    assert_eq!(fine[1], track_print_from_pcm(&track(2)).fine);
     idx.compact().unwrap();
     let after = idx.stats();
+    for (id, f) in ["t0", "t2", "t3", "t4"].iter().zip(&fine) {
+        assert_eq!(
+            idx.fine_print(id).as_ref(),
+            Some(f),
+            "{id}: fine print lost in compaction"
+        );
+    }
+    assert_eq!(idx.fine_print("t1"), None);
     assert!(after.segments <= 3 && after.postings < before.postings);
     for (k, id) in [(2, "t2"), (3, "t3"), (4, "t4"), (7, "t0")] {
         assert_eq!(identify(&idx, k).as_deref(), Some(id));
