@@ -156,7 +156,7 @@ impl AnalysisStream {
             channels,
             groups: groups.into_iter().map(|(_, g)| g).collect(),
             fp_resampler,
-            fp: PeakExtractor::new(ExtractConfig::QUERY),
+            fp: PeakExtractor::new(ExtractConfig::QUERY_PEAKS),
             frames: 0,
         })
     }

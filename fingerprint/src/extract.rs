@@ -84,6 +84,12 @@ impl ExtractConfig {
         energy_frames: crate::fine::QUERY_ENERGY_FRAMES,
         fine_print: false,
     };
+    /// [`ExtractConfig::QUERY`]'s peaks without the energies (scans, snippets: what only the
+    /// peaks are wanted from).
+    pub const QUERY_PEAKS: ExtractConfig = ExtractConfig {
+        energy_frames: 0,
+        ..ExtractConfig::QUERY
+    };
 }
 
 /// Streaming peak extractor: push mono chunks at [`SAMPLE_RATE`], then [`PeakExtractor::finish`].
@@ -609,5 +615,32 @@ mod tests {
             ex.push(c);
         }
         assert_eq!(ex.finish().0, a);
+    }
+
+    /// Queries keep their log-bin energies (and only queries), catalog tracks their fine print
+    /// (one code per 4 frames), neither changes the peaks, and chunking changes neither.
+    #[test]
+    fn energies_and_fine_prints_go_where_they_are_used() {
+        let x = tones(3.0, 0.3);
+        let q = extract_all(&x, ExtractConfig::QUERY);
+        let p = extract_all(&x, ExtractConfig::QUERY_PEAKS);
+        let i = extract_all(&x, ExtractConfig::INDEX);
+        assert_eq!(q.peaks, p.peaks);
+        assert_eq!(q.energies.frames(), q.frames as usize);
+        assert!(p.energies.bins.is_empty() && q.fine.is_empty());
+        assert!(i.energies.bins.is_empty());
+        assert_eq!(i.fine.len(), (i.frames / crate::fine::FINE_FRAMES) as usize);
+        // the tone alternates every 250 ms: the codes change
+        assert!(i.fine.iter().skip(1).any(|&c| c != i.fine[1]));
+        let mut ex = PeakExtractor::new(ExtractConfig::INDEX);
+        for c in x.chunks(333) {
+            ex.push(c);
+        }
+        assert_eq!(ex.finish_all().fine, i.fine);
+        let mut ex = PeakExtractor::new(ExtractConfig::QUERY);
+        for c in x.chunks(333) {
+            ex.push(c);
+        }
+        assert_eq!(ex.finish_all().energies, q.energies);
     }
 }

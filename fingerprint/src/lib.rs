@@ -7,6 +7,8 @@
 //! * [`segment`] + [`index`]: immutable memory-mapped segments (sorted hash → packed postings)
 //!   under an atomically replaced manifest; sharded by track id; incremental add / remove.
 //! * [`matcher`]: offset voting, a length-aware significance score, line-fit verification.
+//! * [`fine`]: per-track band-energy codes that place a query among the copies of a repeated
+//!   passage.
 //! * [`scan`]: every catalog segment in a long input.
 //! * [`chromaprint`]: AcoustID-compatible fingerprints.
 //!
@@ -15,7 +17,7 @@
 //! let mut idx = FingerprintIndex::open("db", &IndexOptions::default())?;
 //! idx.add(vec![("song-1".into(), fingerprint_track("song1.flac")?)])?;
 //! let q = query_print("clip.wav")?;
-//! let best = idx.query_peaks(&q.peaks, &QueryOptions::default());
+//! let best = idx.query_with_energies(&q.peaks, &q.energies, &QueryOptions::default());
 //! # Ok::<(), quaver_core::Error>(())
 //! ```
 
@@ -140,7 +142,7 @@ pub fn track_print_from_pcm(samples: &[f32]) -> TrackPrint {
 
 /// Query peaks of mono PCM at [`SAMPLE_RATE`].
 pub fn query_peaks_from_pcm(samples: &[f32]) -> Vec<Peak> {
-    extract::extract_peaks(samples, ExtractConfig::QUERY).0
+    extract::extract_peaks(samples, ExtractConfig::QUERY_PEAKS).0
 }
 
 /// Query peaks and energies of mono PCM at [`SAMPLE_RATE`] (for

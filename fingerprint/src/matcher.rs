@@ -17,7 +17,10 @@
 //! **Verification.** The winning candidate's aligned votes are re-collected and a line
 //! `frame_ref = α t_query + β` is fitted by least squares (two passes, inliers within 1.5
 //! frames): `β` is the offset of query t = 0 in the track (ms precision from sub-frame peak times)
-//! and `α` the time-scale factor.
+//! and `α` the time-scale factor. When the query's energies are given
+//! ([`FingerprintIndex::query_with_energies`]) and the track fits the query about as well at
+//! other offsets (a repeated passage), the offset whose fine print the query fits best is the
+//! one fitted (see [`crate::fine`]).
 
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};

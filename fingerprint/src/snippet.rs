@@ -34,7 +34,7 @@ pub struct Snippet {
 impl Snippet {
     /// The snippet of mono PCM at [`crate::SAMPLE_RATE`].
     pub fn from_pcm(samples: &[f32]) -> Self {
-        let (peaks, frames) = extract_peaks(samples, ExtractConfig::QUERY);
+        let (peaks, frames) = extract_peaks(samples, ExtractConfig::QUERY_PEAKS);
         Snippet { peaks, frames }
     }
 

@@ -45,7 +45,7 @@ impl PrintStage {
         Ok((
             PrintStage {
                 resampler,
-                query: PeakExtractor::new(ExtractConfig::QUERY),
+                query: PeakExtractor::new(ExtractConfig::QUERY_PEAKS),
                 index: catalog_print.then(|| PeakExtractor::new(ExtractConfig::INDEX)),
                 slot: slot.clone(),
             },
