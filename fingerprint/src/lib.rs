@@ -146,7 +146,7 @@ pub fn query_peaks_from_pcm(samples: &[f32]) -> Vec<Peak> {
 }
 
 /// Query peaks and energies of mono PCM at [`SAMPLE_RATE`] (for
-/// [`FingerprintIndex::query_energies`]).
+/// [`FingerprintIndex::query_with_energies`]).
 pub fn query_extract_pcm(samples: &[f32]) -> Extracted {
     extract::extract_all(samples, ExtractConfig::QUERY)
 }
