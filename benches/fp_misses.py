@@ -13,7 +13,7 @@ looped passage), `none` (no match) and `wrong` (another track).
                   queries right in one run only.
 --snr             for the repeat misses of the white-noise 5 dB, 5 s cell: how far the passage's
                   two copies differ, as the SNR of the best gain-matched lag (±20 ms) between the
-                  source decoded by ffmpeg at the query's offset and at the reported one.
+                  source decoded once by ffmpeg, at the query's offset and at the reported one.
 """
 import collections
 import csv
@@ -53,11 +53,16 @@ def pcm(path, start, dur, sr=8000):
 
 def copy_snr(path, at, other, dur=5.0, sr=8000):
     import numpy as np
-    a = pcm(path, at, dur, sr)
-    b = pcm(path, other - 0.02, dur + 0.04, sr)
+    # One decode from the start, sliced: `-ss` seeks in Ogg are not sample-accurate, and a
+    # misaligned copy reads as a different one.
+    x = pcm(path, 0, max(at, other) + dur + 1, sr)
+    a = x[int(at * sr):int((at + dur) * sr)]
     best = -1e9
-    for lag in range(0, len(b) - len(a) + 1):
-        s = b[lag:lag + len(a)]
+    for lag in range(-int(0.02 * sr), int(0.02 * sr) + 1):
+        s0 = int(other * sr) + lag
+        if s0 < 0 or s0 + len(a) > len(x):
+            continue
+        s = x[s0:s0 + len(a)]
         g = np.dot(a, s) / max(np.dot(s, s), 1e-12)
         e = a - g * s
         best = max(best, 10 * np.log10(np.dot(a, a) / max(np.dot(e, e), 1e-12)))

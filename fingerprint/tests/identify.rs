@@ -335,23 +335,21 @@ fn pure_tone_melodies_do_not_match_each_other() {
     assert!((hit[0].offset_s - 3.0).abs() <= 0.05, "{:?}", hit[0]);
 }
 
-/// A looped passage whose two copies differ a little (a different part mixed into each, 12 dB
-/// down, as in the looped game music of the fingerprint bench): 5 s excerpts with white noise
-/// at 5 dB SNR must be placed on their own copy. Measured: 23/24 (one on the other copy);
-/// 19/24 when the screening probes place the alignment alone, without the dense probes'
-/// re-placement of a track that fits twice (at 15 / 18 dB down: 21 and 17 vs 18 and 18).
-#[test]
-fn noisy_excerpts_of_a_repeated_passage_are_placed_on_their_own_copy() {
+/// An index of four 30 s synthetic tracks and "looped": a 12 s passage twice, `parts[i]` added
+/// to copy `i`. Returns the index (in its directory) and the looped track.
+fn looped_catalog(
+    seed: u64,
+    passage: &[f32],
+    parts: [Vec<f32>; 2],
+) -> (tempfile::TempDir, FingerprintIndex, Vec<f32>) {
     let dir = tempfile::tempdir().unwrap();
     let mut idx = FingerprintIndex::open(dir.path(), &IndexOptions::default()).unwrap();
     let mut cat: Vec<(String, Vec<f32>)> = (0..4)
-        .map(|k| (format!("synth-{k}"), synth_music(300 + k, 30.0)))
+        .map(|k| (format!("synth-{k}"), synth_music(seed + k, 30.0)))
         .collect();
-    let passage = synth_music(7, 12.0);
-    let g = 10f32.powf(-12.0 / 20.0);
     let mut looped = Vec::new();
-    for part in [synth_music(8, 12.0), synth_music(9, 12.0)] {
-        looped.extend(passage.iter().zip(&part).map(|(p, o)| p + g * o));
+    for part in &parts {
+        looped.extend(passage.iter().zip(part).map(|(p, o)| p + o));
     }
     cat.push(("looped".into(), looped.clone()));
     idx.add(
@@ -360,6 +358,19 @@ fn noisy_excerpts_of_a_repeated_passage_are_placed_on_their_own_copy() {
             .collect(),
     )
     .unwrap();
+    (dir, idx, looped)
+}
+
+/// A looped passage whose two copies differ a little (a different part mixed into each, 12 dB
+/// down, as in the looped game music of the fingerprint bench): 5 s excerpts with white noise
+/// at 5 dB SNR must be placed on their own copy. Measured: 23/24 (one on the other copy);
+/// 19/24 when the screening probes place the alignment alone, without the dense probes'
+/// re-placement of a track that fits twice (at 15 / 18 dB down: 21 and 17 vs 18 and 18).
+#[test]
+fn noisy_excerpts_of_a_repeated_passage_are_placed_on_their_own_copy() {
+    let g = 10f32.powf(-12.0 / 20.0);
+    let part = |seed| -> Vec<f32> { synth_music(seed, 12.0).iter().map(|x| g * x).collect() };
+    let (_dir, idx, looped) = looped_catalog(300, &synth_music(7, 12.0), [part(8), part(9)]);
     let opts = QueryOptions::default();
     let (mut right, mut repeat, mut n) = (0, 0, 0);
     let mut per_copy = [0; 2];
@@ -412,25 +423,10 @@ fn drums(seed: u64, secs: f32, amp: f32) -> Vec<f32> {
 /// 10 dB: 24 and 18; at 5 dB with drums 3 dB down: 23 and 19).
 #[test]
 fn the_fine_print_places_noisy_excerpts_on_their_own_copy() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut idx = FingerprintIndex::open(dir.path(), &IndexOptions::default()).unwrap();
-    let mut cat: Vec<(String, Vec<f32>)> = (0..4)
-        .map(|k| (format!("synth-{k}"), synth_music(400 + k, 30.0)))
-        .collect();
     let passage = synth_music(17, 12.0);
     let rms = (passage.iter().map(|x| x * x).sum::<f32>() / passage.len() as f32).sqrt();
-    let mut looped = Vec::new();
-    for seed in [18, 19] {
-        let part = drums(seed, 12.0, rms * 10f32.powf(-10.0 / 20.0));
-        looped.extend(passage.iter().zip(&part).map(|(p, o)| p + o));
-    }
-    cat.push(("looped".into(), looped.clone()));
-    idx.add(
-        cat.iter()
-            .map(|(id, x)| (id.clone(), track_print_from_pcm(x)))
-            .collect(),
-    )
-    .unwrap();
+    let part = |seed| drums(seed, 12.0, rms * 10f32.powf(-10.0 / 20.0));
+    let (_dir, idx, looped) = looped_catalog(400, &passage, [part(18), part(19)]);
     let opts = QueryOptions::default();
     let (mut with, mut without, mut n) = (0, 0, 0);
     let own = |m: Option<&quaver_fingerprint::Match>, start: f32| {
