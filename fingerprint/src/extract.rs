@@ -305,7 +305,11 @@ impl PeakExtractor {
                 p = band.iter().fold(p, |m, &x| m.max(x));
                 *e = band.iter().sum();
             }
-            *s = 10.0 * (p + 1e-9).log10();
+            *s = p + 1e-9;
+        }
+        // (a pass of its own, so that it vectorises)
+        for s in spec.iter_mut() {
+            *s = power_db(*s);
         }
         if self.config.fine_print {
             self.fine.push(&self.energy);
@@ -486,6 +490,39 @@ fn band_max_into(spec: &[f32], out: &mut [f32]) {
     }
 }
 
+/// `10·log10(x)`: the dB value of a spectrum bin's power (`x` is a power plus 1e-9, so a
+/// normal positive float, or NaN or +inf from a hostile input, which it returns as they are).
+///
+/// Hand-written instead of `f32::log10`: libm's is a scalar call (through `logf` in glibc) and
+/// took 29 % of a query's extraction for its 140 values per frame; this one is branch-free
+/// arithmetic that the frame loop vectorises, and gives the same value on every platform.
+/// Within 3 f32 steps of the exact value (libm's `log10`: 1.6; test `power_db_matches_log10`):
+/// `x = 2^e·m` with `m` in [√½, √2), and `ln m = 2·atanh(s)`, `s = (m − 1)/(m + 1)`,
+/// `|s| ≤ 0.172`, by five odd terms (the next is below 4e-10).
+#[inline(always)]
+fn power_db(x: f32) -> f32 {
+    const SQRT_HALF_BITS: i32 = 0x3f35_04f3;
+    let bits = x.to_bits() as i32;
+    // floor(log2(x / √½)) for a normal positive x, from the exponent field
+    let e = (bits - SQRT_HALF_BITS) >> 23;
+    let m = f32::from_bits((bits - (e << 23)) as u32);
+    let s = (m - 1.0) / (m + 1.0);
+    let s2 = s * s;
+    let atanh = s * (1.0 + s2 * (1.0 / 3.0 + s2 * (1.0 / 5.0 + s2 * (1.0 / 7.0 + s2 / 9.0))));
+    // 10·log10(2) = DB_OCTAVE_HI + DB_OCTAVE_LO, the first with 13 significant bits so that
+    // e·DB_OCTAVE_HI is exact: a level change by whole octaves moves every value by the same
+    // amount, as it does through log10 (peak choices between equal saliences stay the same)
+    const DB_OCTAVE_HI: f32 = 3.010_253_906_25;
+    const DB_OCTAVE_LO: f32 = 4.605_039e-5;
+    let e = e as f32;
+    let db = e * DB_OCTAVE_HI + (e * DB_OCTAVE_LO + atanh * (20.0 / std::f32::consts::LN_10));
+    if x.is_nan() || x == f32::INFINITY {
+        x
+    } else {
+        db
+    }
+}
+
 /// Offset of the vertex of the parabola through (-1, a), (0, b), (1, c), clamped to ±0.5.
 fn parabolic(a: f32, b: f32, c: f32) -> f32 {
     let d = a - 2.0 * b + c;
@@ -585,6 +622,28 @@ mod tests {
             }
         }
         assert!(worst < 0.05, "worst error {worst} bins");
+    }
+
+    #[test]
+    fn power_db_matches_log10() {
+        // against log10 in f64, in units of the f32 spacing at the value (libm's f32 log10 is
+        // within one of them), over every binade a spectrum holds, 4001 mantissas in each
+        let (mut worst, mut worst_libm) = (0.0f64, 0.0f64);
+        for e in -40..=40 {
+            for i in 0..=4000 {
+                let x = (2f64.powi(e) * (1.0 + i as f64 / 4000.0)) as f32;
+                let want = 10.0 * (x as f64).log10();
+                let ulp = (want.abs().max(1.0) as f32).to_bits();
+                let ulp = (f32::from_bits(ulp + 1) - f32::from_bits(ulp)) as f64;
+                worst = worst.max((power_db(x) as f64 - want).abs() / ulp);
+                worst_libm = worst_libm.max((10.0 * x.log10() as f64 - want).abs() / ulp);
+            }
+        }
+        assert!(worst <= 3.0, "worst error {worst} ulp (libm {worst_libm})");
+        assert_eq!(power_db(1.0), 0.0);
+        assert!(power_db(f32::NAN).is_nan());
+        assert_eq!(power_db(f32::INFINITY), f32::INFINITY);
+        assert!((power_db(1e-9) - -90.0).abs() < 1e-4);
     }
 
     #[test]
