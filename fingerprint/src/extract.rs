@@ -301,9 +301,13 @@ impl PeakExtractor {
             let mut p = self.power[i] * (1.0 - fr) + self.power[i + 1] * fr;
             *e = p;
             if lo <= hi {
-                let band = &self.power[lo..=hi];
-                p = band.iter().fold(p, |m, &x| m.max(x));
-                *e = band.iter().sum();
+                // one pass for both (the same maximum and the same sum, in the same order)
+                let mut sum = -0.0f32;
+                for &x in &self.power[lo..=hi] {
+                    p = p.max(x);
+                    sum += x;
+                }
+                *e = sum;
             }
             *s = p + 1e-9;
         }
