@@ -516,7 +516,7 @@ fn power_db(x: f32) -> f32 {
     // 10·log10(2) = DB_OCTAVE_HI + DB_OCTAVE_LO, the first with 13 significant bits so that
     // e·DB_OCTAVE_HI is exact: a level change by whole octaves moves every value by the same
     // amount, as it does through log10 (peak choices between equal saliences stay the same)
-    const DB_OCTAVE_HI: f32 = 3.010_253_906_25;
+    const DB_OCTAVE_HI: f32 = 12330.0 / 4096.0;
     const DB_OCTAVE_LO: f32 = 4.605_039e-5;
     let e = e as f32;
     let db = e * DB_OCTAVE_HI + (e * DB_OCTAVE_LO + atanh * (20.0 / std::f32::consts::LN_10));
