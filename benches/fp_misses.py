@@ -6,7 +6,8 @@
 WORKDIR (default target/fp-accuracy) holds the harness's queries/queries.csv and
 results/quaver/results.jsonl. For each query length it counts the in-catalog misses at the
 default threshold (17.5) by kind: `repeat` (the right track at another offset: a repeated or
-looped passage), `none` (no match) and `wrong` (another track).
+looped passage), `none` (no match) and `wrong` (another track), and the track with the most
+repeat misses.
 
 --other B.jsonl   also compares with another run's answers on the same queries (e.g. another
                   build's `quaver fp query --list queries/queries.txt`): identical answers, and
@@ -83,6 +84,7 @@ def main():
     res = load(os.path.join(w, "results", "quaver", "results.jsonl"))
     misses = collections.Counter()
     total = collections.Counter()
+    repeat_src = collections.Counter()
     same = gain = loss = 0
     snr_cases = []
     for r in rows:
@@ -103,12 +105,17 @@ def main():
             continue
         k = kind(r, j)
         misses[(L, k)] += 1
+        if k == "repeat":
+            repeat_src[(L, os.path.basename(r["source"]))] += 1
         if k == "repeat" and r["degradation"] == "white_snr5" and L == "5.0":
             snr_cases.append((r["source"], float(r["offset_s"]), j["offset_s"]))
     for L in sorted(total, key=float):
         n = sum(v for (l, _), v in misses.items() if l == L)
         parts = ", ".join(f"{k} {misses[(L, k)]}" for k in ("repeat", "none", "wrong"))
         print(f"{float(L):g} s: {n} misses of {total[L]} in-catalog queries ({parts})")
+        top = max(((v, src) for (l, src), v in repeat_src.items() if l == L), default=None)
+        if top:
+            print(f"  most repeat misses on one track: {top[0]} on {top[1]}")
     if other is not None:
         print(f"vs --other: {same}/{len(rows)} identical answers; right here only {gain}, "
               f"right there only {loss}")

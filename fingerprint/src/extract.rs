@@ -497,9 +497,11 @@ fn band_max_into(spec: &[f32], out: &mut [f32]) {
 /// `10·log10(x)`: the dB value of a spectrum bin's power (`x` is a power plus 1e-9, so a
 /// normal positive float, or NaN or +inf from a hostile input, which it returns as they are).
 ///
-/// Hand-written instead of `f32::log10`: libm's is a scalar call (through `logf` in glibc) and
-/// took 29 % of a query's extraction for its 140 values per frame; this one is branch-free
-/// arithmetic that the frame loop vectorises, and gives the same value on every platform.
+/// Hand-written instead of `f32::log10` (or `quaver_core::dsp::mel::power_to_db`, which calls
+/// it): libm's is a scalar call per value (through `logf` in glibc), 140 per frame; this one is
+/// branch-free arithmetic that the frame loop vectorises, and gives the same value on every
+/// platform (`benches/fingerprint.rs` prints the extraction's CPU time: 2.5–2.7 ms per 5 s query
+/// with libm, 2.0 ms with this, on the 2026-12-02 machine).
 /// Within 3 f32 steps of the exact value (libm's `log10`: 1.6; test `power_db_matches_log10`):
 /// `x = 2^e·m` with `m` in [√½, √2), and `ln m = 2·atanh(s)`, `s = (m − 1)/(m + 1)`,
 /// `|s| ≤ 0.172`, by five odd terms (the next is below 4e-10).
