@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Where quaver's fingerprint misses fall, from a `benches/fingerprint_accuracy.sh` run.
 
-    python3 benches/fp_misses.py [WORKDIR] [--other RESULTS.jsonl] [--snr]
+    python3 benches/fp_misses.py [WORKDIR] [--run A.jsonl] [--other B.jsonl] [--snr] [--copies]
+                                 [--latency]
 
 WORKDIR (default target/fp-accuracy) holds the harness's queries/queries.csv and
 results/quaver/results.jsonl. For each query length it counts the in-catalog misses at the
@@ -9,9 +10,13 @@ default threshold (17.5) by kind: `repeat` (the right track at another offset: a
 looped passage), `none` (no match) and `wrong` (another track), and the track with the most
 repeat misses.
 
+--run A.jsonl     read this run's answers instead of the harness's results/quaver/results.jsonl
+                  (the same queries through `quaver fp query --list`).
 --other B.jsonl   also compares with another run's answers on the same queries (e.g. another
                   build's `quaver fp query --list queries/queries.txt`): identical answers, and
                   queries right in one run only.
+--latency         core time (`core_ms`: extraction + search, decode excluded) per length, p50 /
+                  p95, for in-catalog and non-catalog queries (and the --other run's).
 --snr             for the repeat misses of the white-noise 5 dB, 5 s cell: how far the passage's
                   two copies differ, as the SNR of the best gain-matched lag (±20 ms) between the
                   source decoded once by ffmpeg, at the query's offset and at the reported one.
@@ -87,17 +92,22 @@ def copy_snr(path, at, other, dur=5.0, sr=8000):
 
 def main():
     args = sys.argv[1:]
-    other = None
+    other = run = None
+    if "--run" in args:
+        i = args.index("--run")
+        run = args[i + 1]
+        del args[i:i + 2]
     if "--other" in args:
         i = args.index("--other")
         other = load(args[i + 1])
         del args[i:i + 2]
     snr = "--snr" in args
     copies = "--copies" in args
-    args = [a for a in args if a not in ("--snr", "--copies")]
+    latency = "--latency" in args
+    args = [a for a in args if a not in ("--snr", "--copies", "--latency")]
     w = args[0] if args else os.path.join(os.path.dirname(__file__), "..", "target", "fp-accuracy")
     rows = list(csv.DictReader(open(os.path.join(w, "queries", "queries.csv"))))
-    res = load(os.path.join(w, "results", "quaver", "results.jsonl"))
+    res = load(run or os.path.join(w, "results", "quaver", "results.jsonl"))
     misses = collections.Counter()
     total = collections.Counter()
     repeat_src = collections.Counter()
@@ -146,6 +156,20 @@ def main():
     if other is not None:
         print(f"vs --other: {same}/{len(rows)} identical answers; right here only {gain}, "
               f"right there only {loss}")
+    if latency:
+        def pct(v, q):
+            v = sorted(v)
+            return v[min(len(v) - 1, int(q * len(v)))]
+        for L in sorted(total, key=float):
+            for inc, what in (("1", "in-catalog"), ("0", "non-catalog")):
+                line = f"{float(L):g} s {what}: core ms p50 / p95"
+                for name, run in (("", res), ("other ", other)):
+                    if run is None:
+                        continue
+                    v = [run[r["path"]]["core_ms"] for r in rows
+                         if r["length_s"] == L and r["in_catalog"] == inc]
+                    line += f"  {name}{pct(v, 0.5):.1f} / {pct(v, 0.95):.1f}"
+                print(line)
     if copies:
         print(f"repeat misses' copy SNR (dB): "
               + " ".join(f"{d:.1f}" for d in sorted(copy_dbs)))
