@@ -163,10 +163,10 @@ def main():
         for L in sorted(total, key=float):
             for inc, what in (("1", "in-catalog"), ("0", "non-catalog")):
                 line = f"{float(L):g} s {what}: core ms p50 / p95"
-                for name, run in (("", res), ("other ", other)):
-                    if run is None:
+                for name, answers in (("", res), ("other ", other)):
+                    if answers is None:
                         continue
-                    v = [run[r["path"]]["core_ms"] for r in rows
+                    v = [answers[r["path"]]["core_ms"] for r in rows
                          if r["length_s"] == L and r["in_catalog"] == inc]
                     line += f"  {name}{pct(v, 0.5):.1f} / {pct(v, 0.95):.1f}"
                 print(line)

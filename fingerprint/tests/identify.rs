@@ -462,10 +462,10 @@ fn the_fine_print_places_noisy_excerpts_on_their_own_copy() {
 }
 
 /// A small catalog's default path adds one dense-probe vote at the identity scale when the
-/// screening finds nothing: very noisy excerpts (3 s, white noise at -3 dB SNR) whose salient
-/// peaks fall short are found there. Measured: 77 of 104 by default, 70 by the screening alone
-/// (a large catalog's path, forced; at 0 dB 83 and 82, at -6 dB over 5 s 60 and 57). The
-/// default must find at least 3 more, and never a wrong track.
+/// screening finds fewer matches than wanted: very noisy excerpts (3 s, white noise at -3 dB
+/// SNR) whose salient peaks fall short are found there. Measured (this test prints it): 77 of
+/// 104 by default, 70 by the screening alone (a large catalog's path, forced). The default
+/// must find at least 3 more, and never a wrong track.
 #[test]
 fn a_small_catalogs_dense_vote_finds_what_screening_misses() {
     let dir = tempfile::tempdir().unwrap();
