@@ -22,10 +22,17 @@
 
 #![warn(missing_docs)]
 
+#[cfg(all(feature = "lame-static", feature = "lame-shared"))]
+compile_error!("quaver-codecs: enable one of `lame-static` (default) and `lame-shared`, not both (build with --no-default-features)");
+#[cfg(not(any(feature = "lame-static", feature = "lame-shared")))]
+compile_error!("quaver-codecs: MP3 needs LAME: enable `lame-static` (default) or `lame-shared`");
+
 #[cfg(feature = "aac")]
 pub mod aac;
 pub mod encoder;
 pub mod flac;
+#[cfg(feature = "lame-shared")]
+mod lame_shared;
 pub mod m4a;
 pub mod mp3;
 pub mod options;

@@ -1,10 +1,16 @@
-//! MP3 through LAME 3.100 (compiled from source by `mp3lame-sys`): CBR or VBR, joint stereo,
-//! and the LAME/Xing info frame that carries the encoder delay and padding for gapless decode.
+//! MP3 through LAME 3.100: CBR or VBR, joint stereo, and the LAME/Xing info frame that carries
+//! the encoder delay and padding for gapless decode. Feature `lame-static` (default) compiles
+//! LAME from source with `mp3lame-sys` and links it into the binary; feature `lame-shared` links
+//! a `libmp3lame` shared library instead (the distributed artifacts do, so that LAME, LGPL,
+//! can be replaced by the user).
 
 use std::collections::VecDeque;
 use std::os::raw::c_int;
 use std::ptr::NonNull;
 
+#[cfg(feature = "lame-shared")]
+use crate::lame_shared as lame;
+#[cfg(not(feature = "lame-shared"))]
 use mp3lame_sys as lame;
 use quaver_core::{Error, Result};
 
