@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Decode speed, quaver vs ffmpeg (single thread), in one run.
 
-Builds a 3-minute stereo track from the shared corpus clips (or any --source file), encodes it
+Builds a 3-minute stereo track from the real-music clips of scripts/corpus/clips.py
+($QUAVER_CORPUS_CLIPS, else target/corpus/clips; or any --clips directory), encodes it
 into each format once, then times `quaver decode F -o out.wav` (32-bit float WAV) against
 `ffmpeg -threads 1 -i F -c:a pcm_f32le out.wav` on the same file, alternating runs, and prints
 the median wall time of each and the ratio (ffmpeg / quaver: > 1 means quaver is faster).
@@ -32,11 +33,12 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--quaver", default="target/release/quaver")
-    ap.add_argument("--clips", default=os.path.join(os.path.dirname(__file__), "../../shared/corpus/clips"))
+    ap.add_argument("--clips", default=os.environ.get("QUAVER_CORPUS_CLIPS")
+                    or os.path.join(os.path.dirname(os.path.abspath(__file__)), "../target/corpus/clips"))
     args = ap.parse_args()
     clips = sorted(glob.glob(os.path.join(args.clips, "*.flac")))
     if not clips:
-        sys.exit(f"no clips in {args.clips}")
+        sys.exit(f"real-music clips missing at {args.clips}: run ./scripts/setup.sh (or scripts/corpus/clips.py)")
     work = tempfile.mkdtemp(prefix="quaver-bench-")
     lst = os.path.join(work, "list.txt")
     with open(lst, "w") as f:

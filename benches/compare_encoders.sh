@@ -9,7 +9,8 @@
 # by one (codecs/examples/encode_batch.rs).
 # Prints wall seconds per tool and the ratio peer/quaver (> 1 means quaver is faster).
 #
-# Usage: benches/compare_encoders.sh [SOURCE.flac ...]   (default: the public corpus clips)
+# Usage: benches/compare_encoders.sh [SOURCE.flac ...]   (default: the real-music clips of
+#        scripts/corpus/clips.py: $QUAVER_CORPUS_CLIPS, else target/corpus/clips)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 Q=${QUAVER:-target/release/quaver}
@@ -17,8 +18,8 @@ Q=${QUAVER:-target/release/quaver}
 for t in lame opusenc flac; do command -v $t >/dev/null || { echo "missing $t (scripts/setup.sh installs it)"; exit 1; }; done
 
 srcs=("$@")
-if [ ${#srcs[@]} = 0 ]; then srcs=(../shared/corpus/clips/*.flac); fi
-[ -e "${srcs[0]}" ] || srcs=(tests/data/tagged.flac)
+if [ ${#srcs[@]} = 0 ]; then srcs=("${QUAVER_CORPUS_CLIPS:-target/corpus/clips}"/*.flac); fi
+[ -e "${srcs[0]}" ] || { echo "missing the real-music clips at ${QUAVER_CORPUS_CLIPS:-target/corpus/clips}: run ./scripts/setup.sh (or scripts/corpus/clips.py), or name SOURCE files"; exit 1; }
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 REPEAT=${REPEAT:-3}
 

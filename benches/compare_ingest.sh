@@ -2,8 +2,9 @@
 # `quaver ingest` vs the equivalent separate tools run one after another (issue 8, "Done means"
 # speed + memory bullets), in one run on the same machine.
 #
-# Input: a 4-minute 44.1 kHz 16-bit stereo FLAC made by concatenating the shared corpus clips
-# (ffmpeg concat demuxer: the 6 x 30 s clips, then the first 2 again = 8 x 30 s = 240 s).
+# Input: a 4-minute 44.1 kHz 16-bit stereo FLAC made by concatenating the real-music clips
+# ($QUAVER_CORPUS_CLIPS, else target/corpus/clips: made by scripts/corpus/clips.py from Debian
+# packages; ffmpeg concat demuxer: the 6 x 30 s clips, then the first 2 again = 8 x 30 s = 240 s).
 #
 # Catalog (built once, cached under target/bench-ingest/catalog/, ~2.5 GB of 8 kHz mono FLAC,
 # a few minutes on 2 cores): 1000 distinct tracks indexed with `quaver fp index --list`, made as
@@ -28,9 +29,8 @@
 #        essentia_re   : Essentia MonoLoader + RhythmExtractor2013(degara) + KeyExtractor (beats)
 #        aubio+es_key  : `aubio tempo` (beats) then Essentia KeyExtractor
 #        librosa       : librosa.load 22.05 kHz + beat_track + chroma_cqt/Krumhansl key
-#      PEER_PY names a python with essentia + librosa (default: /tmp/mir/venv/bin/python, made by
-#      /work/shared/corpus/labelled/setup_env.sh; else a venv under target/bench-ingest/venv is
-#      created with pip install essentia librosa).
+#      PEER_PY names a python with essentia + librosa (default: a venv under
+#      target/bench-ingest/venv, created with pip install essentia librosa when missing).
 # Every command: best of $REPEAT (default 2) wall and CPU (user+sys), max peak RSS, via
 # /usr/bin/time. Then part 2: peak RSS of `quaver ingest` on a 60-minute FLAC (the clips
 # concatenated 20 times), against the issue's 300 MB bar.
@@ -47,9 +47,9 @@ W=target/bench-ingest
 mkdir -p "$W"
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 REPEAT=${REPEAT:-2}
-CLIPS=(../shared/corpus/clips/*.flac)
-[ -e "${CLIPS[0]}" ] || { echo "missing the shared corpus clips (../shared/corpus/clips)"; exit 1; }
-CLIPS=("${CLIPS[@]/#/$PWD/}")   # absolute paths
+CLIPS_DIR=$(readlink -f "${QUAVER_CORPUS_CLIPS:-target/corpus/clips}")   # absolute paths
+CLIPS=("$CLIPS_DIR"/*.flac)
+[ -e "${CLIPS[0]}" ] || { echo "missing the real-music clips at $CLIPS_DIR: run ./scripts/setup.sh (or scripts/corpus/clips.py)"; exit 1; }
 
 # ---------------------------------------------------------------------------------- inputs
 IN=$W/input_4min.flac
@@ -124,13 +124,11 @@ measure() {
 }
 
 # tempo/key peer environment
-PEER_PY=${PEER_PY:-/tmp/mir/venv/bin/python}
+PEER_PY=${PEER_PY:-$W/venv/bin/python}
 if ! "$PEER_PY" -c "import essentia, librosa" 2>/dev/null; then
-  PEER_PY=$W/venv/bin/python
-  if ! "$PEER_PY" -c "import essentia, librosa" 2>/dev/null; then
-    echo "installing essentia + librosa into $W/venv (bench-only) ..."
-    python3 -m venv "$W/venv" && "$W/venv/bin/pip" install -q essentia librosa soundfile
-  fi
+  [ "$PEER_PY" = "$W/venv/bin/python" ] || { echo "PEER_PY=$PEER_PY lacks essentia or librosa"; exit 1; }
+  echo "installing essentia + librosa into $W/venv (bench-only) ..."
+  python3 -m venv "$W/venv" && "$W/venv/bin/pip" install -q essentia librosa soundfile
 fi
 cat >"$tmp/tk.py" <<'PY'
 import sys, warnings

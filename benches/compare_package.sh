@@ -3,22 +3,23 @@
 # same machine — wall, CPU (user+sys) and peak RSS, best of $REPEAT:
 #   A1  the Opus ladder (64/96/160 kbit/s, 6 s CMAF segments, HLS + DASH over one segment
 #       set, libopus complexity 10 VBR on both sides): `quaver package --ladder standard`
-#   A   the full anchor ladder of ../shared/tools/streaming-check/perf-ffmpeg.sh: A1 + MP3
+#   A   the full anchor ladder (the streaming check's perf-ffmpeg.sh anchors): A1 + MP3
 #       128/320 CBR downloads: `quaver ingest --ladder standard --mp3 128,320 --no-waveform
 #       --no-music` (ingest also measures loudness and fingerprints the upload: extra work
 #       counted against quaver), and `quaver package` with the MP3s as packed-audio HLS
 #       renditions (the same encodes, nothing else)
 # plus quaver's own packaging-only time (packets -> files, from the JSON report).
 #
-# Usage: benches/compare_package.sh [SOURCE ...]   (default: the public corpus clips)
+# Usage: benches/compare_package.sh [SOURCE ...]   (default: the real-music clips of
+#        scripts/corpus/clips.py: $QUAVER_CORPUS_CLIPS, else target/corpus/clips)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 Q=${QUAVER:-target/release/quaver}
 [ -x "$Q" ] || cargo build --release --quiet --bin quaver
 command -v ffmpeg >/dev/null || { echo "missing ffmpeg (scripts/setup.sh installs it)"; exit 1; }
 srcs=("$@")
-if [ ${#srcs[@]} = 0 ]; then srcs=(../shared/corpus/clips/*.flac); fi
-[ -e "${srcs[0]}" ] || srcs=(tests/data/flac_s16.flac)
+if [ ${#srcs[@]} = 0 ]; then srcs=("${QUAVER_CORPUS_CLIPS:-target/corpus/clips}"/*.flac); fi
+[ -e "${srcs[0]}" ] || { echo "missing the real-music clips at ${QUAVER_CORPUS_CLIPS:-target/corpus/clips}: run ./scripts/setup.sh (or scripts/corpus/clips.py), or name SOURCE files"; exit 1; }
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 REPEAT=${REPEAT:-3}
 

@@ -7,12 +7,12 @@ Setup (once; release wheel + a bench venv with the peers):
     python3 -m venv target/bench-python/venv
     target/bench-python/venv/bin/pip install librosa==0.11.0 sonara joblib \\
         target/wheels-release/quaver-*.whl
-    python3 ../shared/corpus/build_corpus.py --install     # as root: the Debian music packages
+    python3 scripts/corpus/build_corpus.py --install     # as root: the Debian music packages
 Run:
     target/bench-python/venv/bin/python benches/compare_python.py [--jobs 2] [--reps 3]
 
 Tracks (made once into target/bench-python/tracks, 16-bit 44.1 kHz stereo FLAC): the 39 public
-corpus tracks of ../shared/corpus/tracks.tsv, converted from the files the Debian packages ship
+corpus tracks of scripts/corpus/tracks.tsv, converted from the files the Debian packages ship
 exactly as build_corpus.py makes its master (soxr, triangular dither) but without its 20-variant
 format matrix, plus 11 derived tracks (sox: 6 transposed +3 semitones, 5 sped up 15 % keeping
 pitch) so the set holds 50 distinct signals; the derived ones also check that each analyser
@@ -32,7 +32,7 @@ import argparse, csv, hashlib, os, statistics, subprocess, sys, time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
-CORPUS = os.path.normpath(os.path.join(ROOT, "..", "shared", "corpus"))
+CORPUS = os.path.join(ROOT, "scripts", "corpus")
 OUT = os.path.join(ROOT, "target", "bench-python", "tracks")
 SOXR = "aresample=resampler=soxr:precision=28:dither_method=triangular"
 N_TRACKS = 50
@@ -201,7 +201,7 @@ def main():
     print("versions: quaver %s, librosa %s, sonara %s, numpy %s" % (
         quaver.__version__, librosa.__version__, getattr(sonara, "__version__", "-"), np.__version__))
 
-    warm = os.path.join(CORPUS, "clips", "nexuiz__calling_bogus_30s.flac")
+    warm = os.path.join(ROOT, "examples", "data", "calling_bogus_30s.flac")  # committed sample
     quaver.analyze_many([warm], jobs=a.jobs)
     librosa_one(warm)  # numba JIT, filter caches
     if sonara:

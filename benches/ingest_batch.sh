@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Issue 8, "batch of 200 files": `quaver ingest --batch --jobs 2` over 200 files, mixed valid and
 # hostile, on the release build. Checks, and prints:
-#   - every valid file (128: 10 s windows of the shared corpus clips, cycled through WAV, FLAC,
+#   - every valid file (128: 10 s windows of the real-music clips of scripts/corpus/clips.py,
+#     $QUAVER_CORPUS_CLIPS or target/corpus/clips, cycled through WAV, FLAC,
 #     MP3, Ogg Vorbis, Opus, M4A/AAC, AIFF, and mono/stereo) has a report with status "ok";
-#   - every hostile file (the 72 of ../shared/corpus/gen_broken.py) has a report: the ones marked
+#   - every hostile file (the 72 of scripts/corpus/gen_broken.py) has a report: the ones marked
 #     `reject` must have status "failed" with an error code and message, the `ok` ones must be
 #     "ok" (or NO_AUDIO when all silent: ingest refuses silence by design), the others
 #     (partial/sniff) either, never a crash;
@@ -20,8 +21,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 Q=${QUAVER:-target/release/quaver}
 [ -n "${QUAVER:-}" ] || cargo build --release --quiet --bin quaver
-CLIPS=(../shared/corpus/clips/*.flac)
-[ -e "${CLIPS[0]}" ] || { echo "missing the shared corpus clips (../shared/corpus/clips)"; exit 1; }
+CLIPS_DIR=$(readlink -f "${QUAVER_CORPUS_CLIPS:-target/corpus/clips}")
+CLIPS=("$CLIPS_DIR"/*.flac)
+[ -e "${CLIPS[0]}" ] || { echo "missing the real-music clips at $CLIPS_DIR: run ./scripts/setup.sh (or scripts/corpus/clips.py)"; exit 1; }
 W=$(mktemp -d)
 [ -n "${KEEP:-}" ] && echo "work dir: $W" || trap 'rm -rf "$W"' EXIT
 mkdir -p "$W/in" "$W/broken"
@@ -42,11 +44,14 @@ for c in "${CLIPS[@]}"; do
 done
 [ $n -eq 128 ] || { echo "made only $n valid inputs"; exit 1; }
 
-# 72 hostile inputs, seeded (as tests/robustness/broken_corpus.py does) with a 60 s 16-bit WAV:
-# gen_broken cuts its 20 s excerpts from 30 s in
-printf "file '%s'\n" "$PWD/${CLIPS[0]}" "$PWD/${CLIPS[1]}" >"$W/seed.txt"
+# 72 hostile inputs, seeded (as tests/robustness/broken_corpus.py does: the same two clips) with
+# a 60 s 16-bit WAV: gen_broken cuts its 20 s excerpts from 30 s in
+for c in nexuiz__calling_bogus_30s singularity__nebula_30s; do
+  [ -f "$CLIPS_DIR/$c.flac" ] || { echo "missing $CLIPS_DIR/$c.flac: run scripts/corpus/clips.py"; exit 1; }
+done
+printf "file '%s'\n" "$CLIPS_DIR/nexuiz__calling_bogus_30s.flac" "$CLIPS_DIR/singularity__nebula_30s.flac" >"$W/seed.txt"
 ffmpeg -hide_banner -nostdin -loglevel error -y -f concat -safe 0 -i "$W/seed.txt" -c:a pcm_s16le "$W/seed.wav"
-python3 ../shared/corpus/gen_broken.py make --out "$W/broken" --seeds "{\"wav16_44k\": \"$W/seed.wav\"}" >"$W/broken.jsonl"
+python3 scripts/corpus/gen_broken.py make --out "$W/broken" --seeds "{\"wav16_44k\": \"$W/seed.wav\"}" >"$W/broken.jsonl"
 python3 - "$W" <<'PY'
 import json, os, sys
 w = sys.argv[1]

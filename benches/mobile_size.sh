@@ -4,11 +4,12 @@
 # (opt-level "s", fat LTO, stripped) and `--profile mobile-o3` (the same at opt-level 3), and
 # times what a phone does with a local track through the mobile API (examples/mobile_bench.rs).
 #
-# Usage: benches/mobile_size.sh [FILE]   (default: the first public-corpus clip)
+# Usage: benches/mobile_size.sh [FILE]   (default: the first real-music clip of
+#        scripts/corpus/clips.py: $QUAVER_CORPUS_CLIPS, else target/corpus/clips)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-src=${1:-$(ls ../shared/corpus/clips/*.flac 2>/dev/null | head -1)}
-[ -n "$src" ] || src=tests/data/flac_s16.flac
+src=${1:-$(ls "${QUAVER_CORPUS_CLIPS:-target/corpus/clips}"/*.flac 2>/dev/null | head -1)}
+[ -n "$src" ] || { echo "missing the real-music clips at ${QUAVER_CORPUS_CLIPS:-target/corpus/clips}: run ./scripts/setup.sh (or scripts/corpus/clips.py), or name a FILE"; exit 1; }
 printf '%-10s %10s %10s %12s %12s %12s\n' profile "so bytes" "gzip" "analyze ms" "waveform ms" "snippet ms"
 for p in ${PROFILES:-mobile mobile-o3}; do
   cargo build --quiet --profile "$p" -p quaver-mobile --lib --example mobile_bench

@@ -6,9 +6,10 @@
 
 CORPUS_DIR holds audio/*.wav and labels.csv as written by the labelled-corpus generator
 (columns id, source, bpm, key, use_tempo, use_key, seconds; optional beats = space-separated
-beat times in seconds). Peers come from eval_peers.py (path in $MIR_EVAL_PEERS, default
-/work/shared/corpus/labelled/eval_peers.py); any peer it lists can be named, and those whose
-package is missing are skipped with a note.
+beat times in seconds). Peers come from the labelled-corpus tools' eval_peers.py, whose path
+must be given in $MIR_EVAL_PEERS when --peers names any (no default: the tools are not part of
+this repository; the run stops with a message when it is unset or missing); any peer it lists
+can be named, and those whose package is missing are skipped with a note.
 
 Metrics (as eval_peers.py and MIREX):
   Acc1   |est - ref| <= 4 % of ref          Acc2  Acc1 also accepting x2, x3, x1/2, x1/3
@@ -114,9 +115,12 @@ def quaver_example(binary, only):
 def load_peers(wanted):
     if not wanted:
         return {}
-    path = os.environ.get("MIR_EVAL_PEERS", "/work/shared/corpus/labelled/eval_peers.py")
-    if not os.path.exists(path):
-        return {}
+    path = os.environ.get("MIR_EVAL_PEERS")
+    if not path:
+        sys.exit("accuracy: --peers needs MIR_EVAL_PEERS=path/to/eval_peers.py (the labelled-corpus "
+                 "tools), or --peers none for quaver alone")
+    if not os.path.isfile(path):
+        sys.exit(f"accuracy: MIR_EVAL_PEERS={path} does not exist")
     spec = importlib.util.spec_from_file_location("eval_peers", path)
     mod = importlib.util.module_from_spec(spec)
     try:
