@@ -1,22 +1,21 @@
 #!/usr/bin/env bash
-# Fingerprint accuracy on real music with the shared degraded-query harness
-# (../shared/tools/fingerprint-bench/fpbench.py), quaver and Chromaprint (fpcalc) in one run.
+# Fingerprint accuracy on real music with the degraded-query harness (benches/fpbench/fpbench.py),
+# quaver and Chromaprint (fpcalc, benches/fpbench/peers/chromaprint_peer.py) in one run.
 #
 #   bash benches/fingerprint_accuracy.sh [WORKDIR]        (default target/fp-accuracy)
 #
-# Catalog / non-catalog: the public tracks of ../shared/corpus/tracks.tsv (Debian game-music
-# packages, installed by `../shared/corpus/build_corpus.py --install` when missing), every 4th one
+# Catalog / non-catalog: the public tracks of scripts/corpus/tracks.tsv (Debian game-music
+# packages, installed by `scripts/corpus/build_corpus.py --install` when missing), every 4th one
 # held out of the catalog as a false-positive probe. Queries: 3 / 5 / 10 s, the harness's 20
 # degradations, one per catalog track and length, three per non-catalog track and length.
 # Prints the harness's per-condition table and the figures at its 0.1 % false-positive point.
 # Env: PEERS="chromaprint" (default; "" for quaver only), SEED (default 1234).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
-SHARED=${SHARED:-$ROOT/../shared}
 W=${1:-$ROOT/target/fp-accuracy}
 PEERS=${PEERS-chromaprint}
 SEED=${SEED:-1234}
-FPB=$SHARED/tools/fingerprint-bench
+FPB=$ROOT/benches/fpbench
 mkdir -p "$W/src"
 # the harness needs numpy + soundfile (a private venv; system Python stays untouched)
 if [ ! -x "$W/venv/bin/python" ]; then
@@ -28,7 +27,7 @@ PY=$W/venv/bin/python
 # 1. source tracks (ogg / mp3 / zip members) copied out of the installed packages; the
 #    packages (and fpcalc) are installed with the corpus script when missing
 copy_sources() {
-python3 - "$SHARED/corpus/tracks.tsv" "$W" <<'EOF'
+python3 - "$ROOT/scripts/corpus/tracks.tsv" "$W" <<'EOF'
 import csv, os, sys, zipfile
 tsv, w = sys.argv[1], sys.argv[2]
 cat, neg, missing = [], [], []
@@ -59,7 +58,7 @@ print(f"catalog {len(cat)} tracks, non-catalog {len(neg)}", file=sys.stderr)
 EOF
 }
 if ! copy_sources; then
-  python3 "$SHARED/corpus/build_corpus.py" --install
+  python3 "$ROOT/scripts/corpus/build_corpus.py" --install
   apt-get install -y --no-install-recommends libchromaprint-tools
   copy_sources
 fi
