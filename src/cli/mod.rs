@@ -1,6 +1,6 @@
 //! Command-line interface: one module per subcommand, all thin over the facade.
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 
 mod analyze;
 mod chromaprint;
@@ -41,6 +41,13 @@ enum Command {
     Ingest(ingest::Args),
     /// Package for adaptive streaming: CMAF segments with HLS and DASH manifests.
     Package(package::Args),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell) on stdout.
+    Completions {
+        /// The shell to complete for.
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff) on stdout: `quaver man > quaver.1`.
+    Man,
 }
 
 /// Parse arguments, run the command, print errors; returns the process exit code.
@@ -56,6 +63,13 @@ pub fn run() -> i32 {
         Command::Chromaprint(a) => chromaprint::run(a),
         Command::Package(a) => package::run(a),
         Command::Ingest(a) => ingest::run(a),
+        Command::Completions { shell } => {
+            clap_complete::generate(shell, &mut Cli::command(), "quaver", &mut std::io::stdout());
+            Ok(())
+        }
+        Command::Man => clap_mangen::Man::new(Cli::command())
+            .render(&mut std::io::stdout())
+            .map_err(|source| quaver::Error::Io { path: None, source }),
     };
     match result {
         Ok(()) => 0,
