@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
-# Regenerates tests/data/ (committed) from one 30 s clip of the shared corpus: a 6 s excerpt in
-# every format and sample layout the decoder must handle. Needs ffmpeg, lame and opus-tools.
+# Regenerates tests/data/ (committed) from one 30 s real-music clip (default: the one
+# scripts/corpus/clips.py makes in $QUAVER_CORPUS_CLIPS, else target/corpus/clips): a 4 s excerpt
+# in every format and sample layout the decoder must handle. Needs ffmpeg, lame and opus-tools.
 set -euo pipefail
-src=${1:-../shared/corpus/clips/nexuiz__calling_bogus_30s.flac}
+cd "$(dirname "$0")/.."
+src=${1:-${QUAVER_CORPUS_CLIPS:-target/corpus/clips}/nexuiz__calling_bogus_30s.flac}
+[ -f "$src" ] || { echo "missing $src: run ./scripts/setup.sh (or scripts/corpus/clips.py)"; exit 1; }
 out=tests/data
 mkdir -p "$out"
 ff() { ffmpeg -nostdin -hide_banner -loglevel error -y "$@"; }
