@@ -51,8 +51,8 @@ if [ "$licence_dir" != "$repo" ]; then
   done
 fi
 
-# LAME as a shared library (cached between runs).
-lame=${QUAVER_LAME_DIR:-$repo/target/dist/lame}
+# LAME as a shared library (cached between runs, in the same place the Python and CLI parts use).
+lame=${QUAVER_LAME_DIR:-$repo/target/dist-deps/lame}
 bash scripts/dist.d/lame.sh "$lame"
 [ -s "$lame/lib/libmp3lame.so.0" ] || die "scripts/dist.d/lame.sh did not produce $lame/lib/libmp3lame.so.0"
 
