@@ -17,11 +17,12 @@ version=$(cargo metadata --format-version 1 --no-deps --locked | python3 -c 'imp
 triple=x86_64-unknown-linux-gnu
 name=quaver-$version-$triple
 echo "dist: CLI tarball ($name)"
-# Its own target dir: the features differ from the development build (lame-shared), and sharing
-# target/release would make the next `cargo build --release` relink everything.
-QUAVER_LAME_LIB_DIR="$lamedir" CARGO_TARGET_DIR="$root/target/dist-cli" \
-  cargo build --quiet --release --locked --bin quaver --no-default-features --features cli,aac,lame-shared
-bin=$root/target/dist-cli/release/quaver
+# target/dist-native, shared with the npm addon's build (scripts/dist.d/node.sh: same target
+# triple and features, so the crates compile once for both). Not target/release: the features
+# differ from the development build's (lame-shared), and its `quaver` binary would be replaced.
+QUAVER_LAME_LIB_DIR="$lamedir" CARGO_TARGET_DIR="$root/target/dist-native" \
+  cargo build --quiet --release --locked --target "$triple" --bin quaver --no-default-features --features cli,aac,lame-shared
+bin=$root/target/dist-native/$triple/release/quaver
 readelf -d "$bin" | grep -q 'RUNPATH.*\$ORIGIN/../lib' || { echo "dist: the CLI has no \$ORIGIN/../lib RUNPATH"; exit 1; }
 work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
 stage=$work/$name

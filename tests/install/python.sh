@@ -28,7 +28,7 @@ mkdir -p "$work/w1" && (cd "$work" && QUAVER_REPO="$root" "$work/venv-wheel/bin/
 
 echo "install-python: sdist $(basename "$sdist") (builds from source)"
 python3 -m venv "$work/venv-sdist"
-# Registry crates compiled by earlier builds are reused from target/install-sdist (the sdist's
-# own crates are always compiled from the sdist).
-CARGO_TARGET_DIR="$root/target/install-sdist" "$work/venv-sdist/bin/pip" install "${pip_q[@]}" "$sdist"
+# CARGO_TARGET_DIR: the registry crates compiled by scripts/setup.sh's release build (same
+# profile and features) are reused; quaver's own crates are compiled from the sdist's sources.
+CARGO_TARGET_DIR="$root/target" "$work/venv-sdist/bin/pip" install "${pip_q[@]}" "$sdist"
 mkdir -p "$work/w2" && (cd "$work" && QUAVER_REPO="$root" "$work/venv-sdist/bin/python" "$root/tests/install/smoke.py" sample.flac "$frames" "$work/w2")

@@ -35,9 +35,9 @@ assert rep["status"] == "ok", rep["status"]
 assert os.path.exists(os.path.join(work, "ingest", "report.json"))
 assert os.path.exists(os.path.join(work, "ingest", "stream", "master.m3u8"))
 
-bad = os.path.join(work, "random.mp3")
+bad = os.path.join(work, "not-audio.mp3")   # text under an audio name
 with open(bad, "wb") as f:
-    f.write(np.random.default_rng(1).integers(0, 256, 4096, dtype=np.uint8).tobytes())
+    f.write(b"<html><body>this is not audio</body></html>\n" * 100)
 with open(sample, "rb") as f:
     head = f.read(600)
 trunc = os.path.join(work, "truncated.flac")

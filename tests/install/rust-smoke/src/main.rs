@@ -20,11 +20,11 @@ fn main() {
     assert!(out.join("report.json").is_file() && out.join("stream/master.m3u8").is_file());
     assert!(report.outputs.iter().any(|o| o.path.ends_with(".mp3")), "no MP3 download");
 
-    let bad = work.join("random.mp3");
-    std::fs::write(&bad, (0..4096u32).map(|i| (i.wrapping_mul(2654435761) >> 13) as u8).collect::<Vec<_>>()).unwrap();
+    let bad = work.join("not-audio.mp3"); // text under an audio name
+    std::fs::write(&bad, "<html><body>this is not audio</body></html>\n".repeat(100)).unwrap();
     match quaver::decode(bad.as_path(), &quaver::ConvertOptions::default()) {
         Err(quaver::Error::Unsupported(_)) => {}
-        other => panic!("random bytes: expected Error::Unsupported, got {:?}", other.map(|b| b.channels.len())),
+        other => panic!("text as .mp3: expected Error::Unsupported, got {:?}", other.map(|b| b.channels.len())),
     }
     let head = std::fs::read(sample).unwrap()[..600].to_vec();
     let trunc = work.join("truncated.flac");
