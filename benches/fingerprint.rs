@@ -1,10 +1,11 @@
 //! Query latency against a large fingerprint index (single thread, core = peak extraction +
 //! search from 8 kHz PCM, decode excluded).
 //!
-//! The index is synthetic but built from real peak statistics: the peaks of the shared 30 s
-//! corpus clips (or of `tests/data/master.wav` when the corpus is absent) are cut into 30 s
-//! blocks, and each catalog track is 8 blocks chosen pseudo-randomly, each transposed by a random
-//! amount within ±1/3 octave and time-scaled by a random factor in 0.8–1.25. That gives
+//! The index is synthetic but built from real peak statistics: the peaks of the 30 s real-music
+//! clips that `scripts/corpus/clips.py` makes (`$QUAVER_CORPUS_CLIPS`, else
+//! `target/corpus/clips`; the bench panics when they are missing) are cut into 30 s blocks, and
+//! each catalog track is 8 blocks chosen pseudo-randomly, each transposed by a random amount
+//! within ±1/3 octave and time-scaled by a random factor in 0.8–1.25. That gives
 //! `QFP_BENCH_TRACKS` (default 2000; the scaling point is 10000) four-minute tracks with
 //! the hash statistics of real music (peaks that fall outside the analysed band are dropped).
 //! Queries are 5 s excerpts of the clips with white noise at 10 dB SNR, so the true track is
@@ -22,14 +23,25 @@ use quaver_fingerprint::{
 };
 
 fn clips() -> Vec<Vec<f32>> {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/clips");
+    let dir = std::env::var_os("QUAVER_CORPUS_CLIPS")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| {
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/corpus/clips")
+        });
     let mut paths: Vec<_> = std::fs::read_dir(&dir)
-        .map(|r| r.flatten().map(|e| e.path()).collect())
+        .map(|r| {
+            r.flatten()
+                .map(|e| e.path())
+                .filter(|p| p.extension().is_some_and(|e| e == "flac"))
+                .collect()
+        })
         .unwrap_or_default();
     paths.sort();
-    if paths.is_empty() {
-        paths.push(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/master.wav"));
-    }
+    assert!(
+        !paths.is_empty(),
+        "real-music clips missing at {}: run ./scripts/setup.sh (or scripts/corpus/clips.py)",
+        dir.display()
+    );
     paths
         .iter()
         .map(|p| {

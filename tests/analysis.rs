@@ -1,5 +1,6 @@
 //! Loudness against ffmpeg's `ebur128` filter (integrated within 0.1 LU on every fixture and
-//! the shared corpus clips), analysis of silent / empty / bad inputs, and the CLI.
+//! the real-music clips of `scripts/corpus/clips.py`), analysis of silent / empty / bad inputs,
+//! and the CLI.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -10,14 +11,38 @@ fn data(name: &str) -> PathBuf {
         .join(name)
 }
 
-/// ffmpeg's Summary: (I, LRA, true peak).
+/// The 30 s real-music clips (FLAC) that `scripts/corpus/clips.py` cuts from Debian packages:
+/// `$QUAVER_CORPUS_CLIPS` if set, else `<workspace>/target/corpus/clips`. Panics when missing
+/// or empty: the real-music checks never skip.
+fn corpus_clips() -> Vec<PathBuf> {
+    let dir = std::env::var_os("QUAVER_CORPUS_CLIPS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("target/corpus/clips"));
+    let mut v: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .map(|rd| {
+            rd.flatten()
+                .map(|e| e.path())
+                .filter(|p| p.extension().is_some_and(|e| e == "flac"))
+                .collect()
+        })
+        .unwrap_or_default();
+    v.sort();
+    assert!(
+        !v.is_empty(),
+        "real-music clips missing at {}: run ./scripts/setup.sh (or scripts/corpus/clips.py)",
+        dir.display()
+    );
+    v
+}
+
+/// ffmpeg's Summary: (I, LRA, true peak), or None when ffmpeg printed none.
 fn ffmpeg_ebur128(path: &Path) -> Option<(f64, f64, f64)> {
     let out = Command::new("ffmpeg")
         .args(["-nostdin", "-nostats", "-hide_banner", "-i"])
         .arg(path)
         .args(["-af", "ebur128=peak=true", "-f", "null", "-"])
         .output()
-        .ok()?;
+        .expect("ffmpeg must be installed (scripts/setup.sh installs it)");
     let err = String::from_utf8_lossy(&out.stderr);
     let summary = &err[err.rfind("Summary:")?..];
     let field = |key: &str| -> Option<f64> {
@@ -50,25 +75,12 @@ fn wav(rate: u32, channels: u16, samples: &[i16]) -> Vec<u8> {
 
 #[test]
 fn integrated_loudness_agrees_with_ffmpeg_within_0_1_lu() {
-    if Command::new("ffmpeg").arg("-version").output().is_err() {
-        println!("note: ffmpeg is not installed (scripts/setup.sh installs it); skipped");
-        return;
-    }
     let mut files: Vec<PathBuf> = std::fs::read_dir(data(""))
         .unwrap()
         .map(|e| e.unwrap().path())
         .filter(|p| p.extension().is_some_and(|e| e != "md"))
         .collect();
-    let clips = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/clips");
-    let clips = if clips.is_dir() {
-        clips
-    } else {
-        PathBuf::from("/work/shared/corpus/clips")
-    };
-    match std::fs::read_dir(&clips) {
-        Ok(d) => files.extend(d.map(|e| e.unwrap().path())),
-        Err(_) => println!("note: {} is missing; corpus clips skipped", clips.display()),
-    }
+    files.extend(corpus_clips());
     files.sort();
     let mut worst: f64 = 0.0;
     let mut failures = Vec::new();
@@ -76,7 +88,10 @@ fn integrated_loudness_agrees_with_ffmpeg_within_0_1_lu() {
         let a = quaver::analyze(f.as_path(), &quaver::AnalysisOptions::default()).unwrap();
         let l = a.loudness.unwrap();
         let Some((i, lra, tp)) = ffmpeg_ebur128(f) else {
-            println!("note: ffmpeg gave no summary for {}", f.display());
+            failures.push(format!(
+                "{}: ffmpeg printed no ebur128 summary",
+                f.display()
+            ));
             continue;
         };
         let ours = l.integrated_lufs.unwrap();

@@ -1,13 +1,13 @@
 //! Quality on real music: MP3 320 reaches ≥ 25 dB SNR against the source and is not
 //! band-limited below 16 kHz; CBR bitrates are within ±2 % of the target over a whole track.
-//! Runs on the public corpus clips when `../shared/corpus` is beside the repository (30 s
-//! each), otherwise on the 4 s fixture.
+//! Runs on the real-music clips (30 s each) that `scripts/corpus/clips.py` cuts from Debian
+//! packages (scripts/setup.sh builds them; the test fails when they are missing).
 //!
 //! Opus 160: the SNR is measured the same way (waveform, lag 0, least-squares gain), but
-//! libopus itself does not reach 25 dB on this corpus — CELT codes band energies and a
+//! libopus itself does not reach 25 dB on every clip — CELT codes band energies and a
 //! normalised (PVQ) shape with spectral folding, so noise-like content is reproduced
 //! perceptually, not sample by sample: the reference `opusenc --bitrate 160` measures
-//! 13.4–24.6 dB on these clips. What this test asserts for Opus is parity with the reference
+//! 13.3–28.2 dB on these clips. What this test asserts for Opus is parity with the reference
 //! encoder: quaver's SNR is within 0.5 dB of opusenc's on every clip (so quaver adds no loss of
 //! its own: no resampling, pre-skip or alignment error), and at least 12 dB.
 
@@ -16,15 +16,6 @@ mod common;
 use common::*;
 use quaver_codecs::{encode_many, EncodeOptions, EncodeTarget, OpusRateControl};
 use quaver_core::{ConvertOptions, ConvertingDecoder, DecodeOptions, Quality};
-
-fn sources() -> Vec<std::path::PathBuf> {
-    let c = corpus();
-    if c.is_empty() {
-        vec![data("master.wav")]
-    } else {
-        c
-    }
-}
 
 fn at_rate(src: &std::path::Path, rate: u32) -> Vec<Vec<f32>> {
     ConvertingDecoder::open(
@@ -47,7 +38,7 @@ fn mp3_320_and_opus_160_reach_25_db_and_cbr_hits_its_bitrate() {
     let dir = tempfile::tempdir().unwrap();
     let mut lines = Vec::new();
     let mut failures = Vec::new();
-    for src in sources() {
+    for src in corpus() {
         let name = src.file_stem().unwrap().to_string_lossy().to_string();
         let t = |file: &str, f: &dyn Fn(&mut EncodeOptions)| {
             let mut o = EncodeOptions::default();

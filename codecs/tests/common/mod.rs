@@ -12,23 +12,28 @@ pub fn data(name: &str) -> PathBuf {
         .join(name)
 }
 
-/// The public corpus clips, when the shared directory sits beside the repository.
+/// The 30 s real-music clips (FLAC) that `scripts/corpus/clips.py` cuts from Debian packages:
+/// `$QUAVER_CORPUS_CLIPS` if set, else `<workspace>/target/corpus/clips`. Panics when missing
+/// or empty: the real-music checks never skip.
 pub fn corpus() -> Vec<PathBuf> {
-    let dirs = [
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpus/clips"),
-        PathBuf::from("/work/shared/corpus/clips"),
-    ];
-    for d in dirs {
-        if let Ok(rd) = std::fs::read_dir(&d) {
-            let mut v: Vec<PathBuf> = rd
-                .filter_map(|e| e.ok().map(|e| e.path()))
+    let dir = std::env::var_os("QUAVER_CORPUS_CLIPS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/corpus/clips"));
+    let mut v: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .map(|rd| {
+            rd.flatten()
+                .map(|e| e.path())
                 .filter(|p| p.extension().is_some_and(|e| e == "flac"))
-                .collect();
-            v.sort();
-            return v;
-        }
-    }
-    Vec::new()
+                .collect()
+        })
+        .unwrap_or_default();
+    v.sort();
+    assert!(
+        !v.is_empty(),
+        "real-music clips missing at {}: run ./scripts/setup.sh (or scripts/corpus/clips.py)",
+        dir.display()
+    );
+    v
 }
 
 /// Decode with ffmpeg to planar f32 at the file's own rate and channel count.

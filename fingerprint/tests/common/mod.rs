@@ -1,4 +1,4 @@
-//! Shared helpers: synthetic "music", degradations, decoding of the shared clips.
+//! Shared helpers: synthetic "music", degradations, decoding of the real-music clips.
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
@@ -100,33 +100,43 @@ pub fn decode8k(path: &Path) -> Vec<f32> {
     .unwrap_or_else(|e| panic!("decode {}: {e}", path.display()))
 }
 
-/// The shared 30 s real-music clips, or None (with a note) when absent.
-pub fn shared_clips() -> Option<Vec<PathBuf>> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/corpus/clips");
-    let dir = if dir.exists() {
-        dir
-    } else {
-        PathBuf::from("/work/shared/corpus/clips")
-    };
+/// The 30 s real-music clips (FLAC) that `scripts/corpus/clips.py` cuts from Debian packages:
+/// `$QUAVER_CORPUS_CLIPS` if set, else `<workspace>/target/corpus/clips`. Panics when missing
+/// or empty: the real-music checks never skip.
+pub fn corpus_clips() -> Vec<PathBuf> {
+    let dir = std::env::var_os("QUAVER_CORPUS_CLIPS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/corpus/clips"));
     let mut v: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .ok()?
-        .flatten()
-        .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|e| e == "flac"))
-        .collect();
+        .map(|rd| {
+            rd.flatten()
+                .map(|e| e.path())
+                .filter(|p| p.extension().is_some_and(|e| e == "flac"))
+                .collect()
+        })
+        .unwrap_or_default();
     v.sort();
-    if v.is_empty() {
-        eprintln!(
-            "note: {} has no clips; skipping real-music checks",
-            dir.display()
-        );
-        return None;
-    }
-    Some(v)
+    assert!(
+        !v.is_empty(),
+        "real-music clips missing at {}: run ./scripts/setup.sh (or scripts/corpus/clips.py)",
+        dir.display()
+    );
+    v
 }
 
-/// Pitch-shift a clip with sox (tempo kept), or None when sox is missing.
-pub fn sox_pitch(x: &[f32], cents: i32, dir: &Path) -> Option<Vec<f32>> {
+/// One clip of [`corpus_clips`] by file stem (e.g. `nexuiz__calling_bogus_30s`).
+pub fn corpus_clip(stem: &str) -> PathBuf {
+    corpus_clips()
+        .into_iter()
+        .find(|p| p.file_stem().is_some_and(|s| s == stem))
+        .unwrap_or_else(|| {
+            panic!("real-music clip {stem} missing: run ./scripts/setup.sh (or scripts/corpus/clips.py)")
+        })
+}
+
+/// Pitch-shift a clip with sox (tempo kept). Panics when sox is missing or fails
+/// (scripts/setup.sh installs it).
+pub fn sox_pitch(x: &[f32], cents: i32, dir: &Path) -> Vec<f32> {
     let inp = dir.join(format!("pin{cents}.wav"));
     let out = dir.join(format!("pout{cents}.wav"));
     let spec = hound::WavSpec {
@@ -135,20 +145,21 @@ pub fn sox_pitch(x: &[f32], cents: i32, dir: &Path) -> Option<Vec<f32>> {
         bits_per_sample: 32,
         sample_format: hound::SampleFormat::Float,
     };
-    let mut w = hound::WavWriter::create(&inp, spec).ok()?;
+    let mut w = hound::WavWriter::create(&inp, spec).unwrap();
     for &v in x {
-        w.write_sample(v).ok()?;
+        w.write_sample(v).unwrap();
     }
-    w.finalize().ok()?;
-    let st = std::process::Command::new("sox")
+    w.finalize().unwrap();
+    let out_ = std::process::Command::new("sox")
         .arg(&inp)
         .arg(&out)
         .args(["pitch", &cents.to_string()])
-        .stderr(std::process::Stdio::null())
-        .status()
-        .ok()?;
-    if !st.success() {
-        return None;
-    }
-    Some(decode8k(&out))
+        .output()
+        .expect("sox must be installed (scripts/setup.sh installs it)");
+    assert!(
+        out_.status.success(),
+        "sox pitch {cents} failed: {}",
+        String::from_utf8_lossy(&out_.stderr)
+    );
+    decode8k(&out)
 }
