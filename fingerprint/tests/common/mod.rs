@@ -124,16 +124,6 @@ pub fn corpus_clips() -> Vec<PathBuf> {
     v
 }
 
-/// One clip of [`corpus_clips`] by file stem (e.g. `nexuiz__calling_bogus_30s`).
-pub fn corpus_clip(stem: &str) -> PathBuf {
-    corpus_clips()
-        .into_iter()
-        .find(|p| p.file_stem().is_some_and(|s| s == stem))
-        .unwrap_or_else(|| {
-            panic!("real-music clip {stem} missing: run ./scripts/setup.sh (or scripts/corpus/clips.py)")
-        })
-}
-
 /// Pitch-shift a clip with sox (tempo kept). Panics when sox is missing or fails
 /// (scripts/setup.sh installs it).
 pub fn sox_pitch(x: &[f32], cents: i32, dir: &Path) -> Vec<f32> {
