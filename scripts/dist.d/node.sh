@@ -63,7 +63,9 @@ build="$work/build"; mkdir -p "$build"
   # QUAVER_NAPI_BUILD_FLAGS: extra napi build flags; release CI passes --use-napi-cross (glibc
   # 2.17 floor instead of this machine's).
   # shellcheck disable=SC2086
-  QUAVER_LAME_LIB_DIR="$lame/lib" ./node_modules/.bin/napi build --platform --release \
+  # target/dist-native: shared with the CLI tarball's build (scripts/dist.d/cli.sh: same triple
+  # and features), away from the development builds' target/.
+  CARGO_TARGET_DIR="$repo/target/dist-native" QUAVER_LAME_LIB_DIR="$lame/lib" ./node_modules/.bin/napi build --platform --release \
     --target "$triple" ${QUAVER_NAPI_BUILD_FLAGS:-} --output-dir "$build" --no-default-features --features aac,lame-shared \
     --dts-header "$(cat dts-header.d.ts)" >"$work/build.log" 2>&1
 ) || { tail -30 "$work/build.log"; die "napi build failed"; }
