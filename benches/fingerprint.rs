@@ -22,26 +22,11 @@ use quaver_fingerprint::{
     query_extract_pcm, track_print_from_peaks, FingerprintIndex, IndexOptions, QueryOptions,
 };
 
+#[path = "../tests/support/corpus.rs"]
+mod corpus;
+
 fn clips() -> Vec<Vec<f32>> {
-    let dir = std::env::var_os("QUAVER_CORPUS_CLIPS")
-        .map(std::path::PathBuf::from)
-        .unwrap_or_else(|| {
-            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/corpus/clips")
-        });
-    let mut paths: Vec<_> = std::fs::read_dir(&dir)
-        .map(|r| {
-            r.flatten()
-                .map(|e| e.path())
-                .filter(|p| p.extension().is_some_and(|e| e == "flac"))
-                .collect()
-        })
-        .unwrap_or_default();
-    paths.sort();
-    assert!(
-        !paths.is_empty(),
-        "real-music clips missing at {}: run ./scripts/setup.sh (or scripts/corpus/clips.py)",
-        dir.display()
-    );
+    let paths = corpus::corpus_clips();
     paths
         .iter()
         .map(|p| {

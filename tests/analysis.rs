@@ -11,29 +11,9 @@ fn data(name: &str) -> PathBuf {
         .join(name)
 }
 
-/// The 30 s real-music clips (FLAC) that `scripts/corpus/clips.py` cuts from Debian packages:
-/// `$QUAVER_CORPUS_CLIPS` if set, else `<workspace>/target/corpus/clips`. Panics when missing
-/// or empty: the real-music checks never skip.
-fn corpus_clips() -> Vec<PathBuf> {
-    let dir = std::env::var_os("QUAVER_CORPUS_CLIPS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("target/corpus/clips"));
-    let mut v: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .map(|rd| {
-            rd.flatten()
-                .map(|e| e.path())
-                .filter(|p| p.extension().is_some_and(|e| e == "flac"))
-                .collect()
-        })
-        .unwrap_or_default();
-    v.sort();
-    assert!(
-        !v.is_empty(),
-        "real-music clips missing at {}: run ./scripts/setup.sh (or scripts/corpus/clips.py)",
-        dir.display()
-    );
-    v
-}
+#[path = "support/corpus.rs"]
+mod corpus;
+use corpus::corpus_clips;
 
 /// ffmpeg's Summary: (I, LRA, true peak), or None when ffmpeg printed none.
 fn ffmpeg_ebur128(path: &Path) -> Option<(f64, f64, f64)> {

@@ -6,34 +6,16 @@ use std::process::Command;
 
 use quaver_core::AudioBuffer;
 
+#[path = "../../../tests/support/corpus.rs"]
+mod corpus;
+// Not every test binary that includes `common` reads the clips.
+#[allow(unused_imports)]
+pub use corpus::corpus_clips as corpus;
+
 pub fn data(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../tests/data")
         .join(name)
-}
-
-/// The 30 s real-music clips (FLAC) that `scripts/corpus/clips.py` cuts from Debian packages:
-/// `$QUAVER_CORPUS_CLIPS` if set, else `<workspace>/target/corpus/clips`. Panics when missing
-/// or empty: the real-music checks never skip.
-pub fn corpus() -> Vec<PathBuf> {
-    let dir = std::env::var_os("QUAVER_CORPUS_CLIPS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/corpus/clips"));
-    let mut v: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .map(|rd| {
-            rd.flatten()
-                .map(|e| e.path())
-                .filter(|p| p.extension().is_some_and(|e| e == "flac"))
-                .collect()
-        })
-        .unwrap_or_default();
-    v.sort();
-    assert!(
-        !v.is_empty(),
-        "real-music clips missing at {}: run ./scripts/setup.sh (or scripts/corpus/clips.py)",
-        dir.display()
-    );
-    v
 }
 
 /// Decode with ffmpeg to planar f32 at the file's own rate and channel count.

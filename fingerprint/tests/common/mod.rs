@@ -1,12 +1,18 @@
 //! Shared helpers: synthetic "music", degradations, decoding of the real-music clips.
 #![allow(dead_code)]
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use quaver_core::convert::{ConvertOptions, ConvertingDecoder};
 use quaver_core::decode::DecodeOptions;
 use quaver_core::{AudioBuffer, Quality};
 use quaver_fingerprint::SAMPLE_RATE;
+
+#[path = "../../../tests/support/corpus.rs"]
+mod corpus;
+// Not every test binary that includes `common` reads the clips.
+#[allow(unused_imports)]
+pub use corpus::corpus_clips;
 
 pub const SR: f32 = SAMPLE_RATE as f32;
 
@@ -98,30 +104,6 @@ pub fn decode8k(path: &Path) -> Vec<f32> {
     .and_then(|d| d.read_all())
     .map(|b| b.channels[0].clone())
     .unwrap_or_else(|e| panic!("decode {}: {e}", path.display()))
-}
-
-/// The 30 s real-music clips (FLAC) that `scripts/corpus/clips.py` cuts from Debian packages:
-/// `$QUAVER_CORPUS_CLIPS` if set, else `<workspace>/target/corpus/clips`. Panics when missing
-/// or empty: the real-music checks never skip.
-pub fn corpus_clips() -> Vec<PathBuf> {
-    let dir = std::env::var_os("QUAVER_CORPUS_CLIPS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/corpus/clips"));
-    let mut v: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .map(|rd| {
-            rd.flatten()
-                .map(|e| e.path())
-                .filter(|p| p.extension().is_some_and(|e| e == "flac"))
-                .collect()
-        })
-        .unwrap_or_default();
-    v.sort();
-    assert!(
-        !v.is_empty(),
-        "real-music clips missing at {}: run ./scripts/setup.sh (or scripts/corpus/clips.py)",
-        dir.display()
-    );
-    v
 }
 
 /// Pitch-shift a clip with sox (tempo kept). Panics when sox is missing or fails
