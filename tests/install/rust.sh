@@ -19,12 +19,13 @@ for c in quaver quaver-core quaver-codecs quaver-fingerprint; do
 done
 sed "s/@VERSION@/$version/g" tests/install/rust-smoke/Cargo.toml.in > "$proj/Cargo.toml"
 cp tests/install/rust-smoke/src/main.rs "$proj/src/"
-# The repository's lock pins the same third-party versions the tests ran with; registry crates
-# compiled before are reused from target/install-rust.
+# The repository's lock pins the same third-party versions the tests ran with, and
+# CARGO_TARGET_DIR=target reuses the registry crates scripts/setup.sh's release build compiled
+# (same profile and features); quaver's crates compile from the unpacked .crate files.
 cp Cargo.lock "$proj/"
 cp examples/data/calling_bogus_30s.flac "$work/sample.flac"
 frames=$(ffprobe -v error -select_streams a:0 -show_entries stream=duration_ts -of csv=p=0 "$work/sample.flac")
 echo "install-rust: a new project depending on quaver $version (packaged crates)"
-(cd "$proj" && CARGO_TARGET_DIR="$root/target/install-rust" cargo build --quiet --release)
+(cd "$proj" && CARGO_TARGET_DIR="$root/target" cargo build --quiet --release)
 mkdir -p "$work/w"
-"$root/target/install-rust/release/quaver-install-smoke" "$work/sample.flac" "$frames" "$work/w"
+"$root/target/release/quaver-install-smoke" "$work/sample.flac" "$frames" "$work/w"
