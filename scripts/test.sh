@@ -7,9 +7,13 @@ cd "$(dirname "$0")/.."
 passed=0; failed=0; names=()
 suite() {
   local name=$1; shift
+  local t0=$SECONDS
   echo "::: suite $name"
-  if "$@"; then passed=$((passed+1)); names+=("$name: ok"); else failed=$((failed+1)); names+=("$name: FAILED"); fi
+  if "$@"; then passed=$((passed+1)); names+=("$name: ok ($((SECONDS-t0)) s)"); else failed=$((failed+1)); names+=("$name: FAILED ($((SECONDS-t0)) s)"); fi
 }
+# The artifacts scripts/test.d/install.sh builds (scripts/dist.sh) and installs; the Python suite
+# tests the same wheel instead of building another.
+export QUAVER_DIST_DIR=$PWD/target/install-dist
 suite rust-fmt cargo fmt --all -- --check
 # default-members: everything but the UniFFI generator CLI (scripts/test.d/mobile.sh builds it).
 suite rust-clippy cargo clippy --all-targets --quiet -- -D warnings

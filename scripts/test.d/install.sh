@@ -6,7 +6,8 @@
 # (tests/install/rust.sh) and the CLI tarball (tests/install/cli.sh).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-dist=target/install-dist
+dist=${QUAVER_DIST_DIR:-target/install-dist}
+rm -rf "$dist"   # never leave an older build for the Python suite to pick up
 ./scripts/dist.sh --allow-dirty --out "$dist"
 ok=0; bad=()
 for t in python node rust cli; do

@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 root=$PWD
 dist=$(cd "${1:?usage: tests/install/cli.sh DIST_DIR}" && pwd)
-tgz=$(ls "$dist"/quaver-*-x86_64-unknown-linux-gnu.tar.gz 2>/dev/null | head -1)
+tgz=$(ls "$dist"/quaver-*-x86_64-unknown-linux-gnu.tar.gz 2>/dev/null | head -1 || true)
 [ -n "$tgz" ] || { echo "install-cli: no CLI tarball in $dist"; exit 1; }
 work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
 tar -xzf "$tgz" -C "$work"

@@ -5,8 +5,9 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 root=$PWD
 dist=$(cd "${1:?usage: tests/install/python.sh DIST_DIR}" && pwd)
-whl=$(ls "$dist"/quaver-*-manylinux*_x86_64.whl 2>/dev/null | head -1)
-sdist=$(ls "$dist"/quaver-[0-9]*.tar.gz 2>/dev/null | head -1)
+whl=$(ls "$dist"/quaver-*-manylinux*_x86_64.whl 2>/dev/null | head -1 || true)
+# The sdist is quaver-<version>.tar.gz; the CLI tarball, quaver-<version>-<target>.tar.gz, is not.
+sdist=$(ls "$dist"/quaver-*.tar.gz 2>/dev/null | grep -E '/quaver-[0-9][^-/]*\.tar\.gz$' | head -1 || true)
 [ -n "$whl" ] || { echo "install-python: no wheel in $dist"; exit 1; }
 [ -n "$sdist" ] || { echo "install-python: no sdist in $dist"; exit 1; }
 command -v ffprobe >/dev/null || { echo "install-python: ffprobe missing (scripts/setup.sh installs ffmpeg)"; exit 1; }

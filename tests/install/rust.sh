@@ -6,7 +6,7 @@ cd "$(dirname "$0")/../.."
 root=$PWD
 dist=$(cd "${1:?usage: tests/install/rust.sh DIST_DIR}" && pwd)
 command -v ffprobe >/dev/null || { echo "install-rust: ffprobe missing (scripts/setup.sh installs ffmpeg)"; exit 1; }
-crate=$(ls "$dist"/quaver-[0-9]*.crate 2>/dev/null | head -1)
+crate=$(ls "$dist"/quaver-[0-9]*.crate 2>/dev/null | head -1 || true)
 [ -n "$crate" ] || { echo "install-rust: no quaver-<version>.crate in $dist"; exit 1; }
 version=$(basename "$crate" .crate); version=${version#quaver-}
 work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
