@@ -110,20 +110,15 @@ def allowed(expr):
     toks = re.findall(r"\(|\)|[^\s()]+(?:\s+WITH\s+[^\s()]+)?", expr)
     pos = 0
 
-    def parse_or():
+    def parse(op):
+        """One precedence level: OR over ANDs, AND over atoms."""
         nonlocal pos
-        ok = parse_and()
-        while pos < len(toks) and toks[pos] == "OR":
+        sub = (lambda: parse("AND")) if op == "OR" else parse_atom
+        ok = sub()
+        while pos < len(toks) and toks[pos] == op:
             pos += 1
-            ok = parse_and() or ok
-        return ok
-
-    def parse_and():
-        nonlocal pos
-        ok = parse_atom()
-        while pos < len(toks) and toks[pos] == "AND":
-            pos += 1
-            ok = parse_atom() and ok
+            nxt = sub()
+            ok = (ok or nxt) if op == "OR" else (ok and nxt)
         return ok
 
     def parse_atom():
@@ -133,12 +128,12 @@ def allowed(expr):
         t = toks[pos]
         pos += 1
         if t == "(":
-            ok = parse_or()
+            ok = parse("OR")
             pos += 1  # ")"
             return ok
         return re.sub(r"\s+", " ", t) in ALLOWED
 
-    ok = parse_or()
+    ok = parse("OR")
     return ok and pos == len(toks)
 
 
